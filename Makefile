@@ -1,0 +1,84 @@
+# Development harness for mlops.mlflow_aws. Every target is idempotent.
+#   make setup        virtualenv with the pinned tools + system packages the tests need
+#   make lint         yamllint, ansible-lint (production profile), ruff, ansible-test sanity
+#   make unit         pytest tests/unit
+#   make molecule     every molecule scenario (Docker systemd containers, host network)
+#   make integration  pytest tests/integration (local AWS on moto, playbooks from the checkout)
+#   make test         all of the above: the one command CI runs
+#   make infra / infra-stop   start / stop the Docker engine and moto server the tests use
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PY_COLORS := 0
+export ANSIBLE_FORCE_COLOR := 0
+
+# Packages the harness itself needs on a Debian controller.
+SYSTEM_PACKAGES ?= docker.io debootstrap shellcheck curl
+MOLECULE_SCENARIOS ?= $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
+
+.PHONY: help setup venv system-packages lint yamllint ansible-lint ruff sanity unit molecule \
+	integration test infra infra-stop images clean
+
+help:
+	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
+
+system-packages:
+	tests/local/system-packages.sh $(SYSTEM_PACKAGES)
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+setup: system-packages venv
+	tests/local/ansible-test-bootstrap.sh
+
+lint: yamllint ansible-lint ruff sanity
+
+yamllint: setup
+	yamllint --strict .
+
+ansible-lint: setup
+	ansible-lint --profile production --strict
+
+ruff: setup
+	ruff check .
+	ruff format --check .
+
+sanity: setup
+	tests/local/sanity.sh
+
+unit: setup
+	pytest tests/unit
+
+images: setup
+	tests/local/docker-engine.sh start
+	tests/local/base-images.sh build
+
+infra: images
+	tests/local/moto.sh start
+
+molecule: infra
+	for scenario in $(MOLECULE_SCENARIOS); do molecule test --scenario-name "$$scenario"; done
+
+integration: infra
+	pytest tests/integration
+
+test: lint unit molecule integration
+
+infra-stop:
+	tests/local/moto.sh stop
+	tests/local/docker-engine.sh stop
+
+clean: infra-stop
+	rm -rf tests/output $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Local AWS for the tests: a moto server on 127.0.0.1 that amazon.aws modules, boto3 and the
+# AWS CLI reach through AWS_ENDPOINT_URL, with dummy credentials.
+#   moto.sh start    start (or reuse) the server, wait until it answers, write the env file
+#   moto.sh stop     stop the server this script started
+#   moto.sh reset    forget every resource (moto's reset API)
+#   moto.sh env      print the env file's path;  `. "$(tests/local/moto.sh env)"` to use it
+# Settings: MOTO_PORT (default 4566), MOTO_SERVER (default: moto_server on PATH).
+set -euo pipefail
+# shellcheck source=tests/local/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+MOTO_HOST=127.0.0.1
+MOTO_PORT="${MOTO_PORT:-4566}"
+MOTO_SERVER="${MOTO_SERVER:-moto_server}"
+URL="http://$MOTO_HOST:$MOTO_PORT"
+PIDFILE="$LOCAL_STATE_DIR/moto.pid"
+LOGFILE="$LOCAL_STATE_DIR/moto.log"
+ENVFILE="$LOCAL_STATE_DIR/aws.env"
+
+healthy() { curl -fs -o /dev/null "$URL/moto-api/data.json"; }
+
+write_env() {
+    cat >"$ENVFILE" <<ENV
+# Written by tests/local/moto.sh: point AWS SDKs and amazon.aws modules at the local moto server.
+export AWS_ENDPOINT_URL=$URL
+export AWS_ACCESS_KEY_ID=testing
+export AWS_SECRET_ACCESS_KEY=testing
+export AWS_SESSION_TOKEN=testing
+export AWS_DEFAULT_REGION=us-east-1
+export AWS_REGION=us-east-1
+ENV
+}
+
+start() {
+    if healthy; then
+        log "local AWS: reusing the moto server at $URL"
+    else
+        command -v "$MOTO_SERVER" >/dev/null 2>&1 || die "$MOTO_SERVER not found: run 'make setup' (moto[server] is in requirements-dev.txt)"
+        log "local AWS: starting moto server at $URL (log: $LOGFILE)"
+        setsid "$MOTO_SERVER" -H "$MOTO_HOST" -p "$MOTO_PORT" >"$LOGFILE" 2>&1 </dev/null &
+        echo $! >"$PIDFILE"
+        wait_for "moto server at $URL" 60 healthy
+        log "local AWS: ready (pid $(cat "$PIDFILE"))"
+    fi
+    write_env
+    log "local AWS: environment in $ENVFILE"
+}
+
+case "${1:-start}" in
+    start) start ;;
+    stop) stop_pidfile "local AWS (moto)" "$PIDFILE"; rm -f "$ENVFILE" ;;
+    reset) curl -fsS -X POST -o /dev/null "$URL/moto-api/reset" && log "local AWS: reset" ;;
+    env) echo "$ENVFILE" ;;
+    *) die "usage: $0 start|stop|reset|env" ;;
+esac

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# ansible-test sanity, in local mode (no --docker: no registry is reachable), on a copy of the
+# collection placed at .../ansible_collections/mlops/mlflow_aws as ansible-test requires.
+# The copy holds the files git tracks plus untracked ones it does not ignore.
+#   sanity.sh [extra ansible-test args]
+set -euo pipefail
+# shellcheck source=tests/local/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+root="$repo/tests/output/sanity-tree"
+dest="$root/ansible_collections/mlops/mlflow_aws"
+python_version="$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+
+"$(dirname "$0")/ansible-test-bootstrap.sh"
+rm -rf "$root"
+mkdir -p "$dest"
+(cd "$repo" && git ls-files -z --cached --others --exclude-standard \
+    | grep -zv '^\.collections/' \
+    | xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' \
+    | tar --null -T - -cf -) | tar -C "$dest" -xf -
+log "sanity: collection copied to $dest"
+cd "$dest"
+ansible-test sanity --local --python "$python_version" --color no "$@"
