@@ -34,7 +34,10 @@ build() {
         sys-kernel-tracing.mount systemd-firstboot.service; do
         ln -sf /dev/null "$root/etc/systemd/system/$unit"
     done
+    # No package lists in the image, and a list directory dated like an old image's, so
+    # roles refresh the apt cache as they must on a real host.
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    touch -d '2000-01-01' "$root/var/lib/apt/lists"
     : >"$root/etc/machine-id"
     tar -C "$root" -c . | docker import \
         --change 'CMD ["/lib/systemd/systemd"]' \
