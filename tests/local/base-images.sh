@@ -64,7 +64,9 @@ case "${1:-build}" in
         done
         ;;
     remove)
-        for image in "${IMAGES[@]}"; do docker image rm "$image" 2>/dev/null && log "removed $image" || true; done
+        for image in "${IMAGES[@]}"; do
+            if docker image rm "$image" >/dev/null 2>&1; then log "removed $image"; fi
+        done
         ;;
     *) die "usage: $0 build|rebuild|remove" ;;
 esac

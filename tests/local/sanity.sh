@@ -19,6 +19,9 @@ mkdir -p "$dest"
     | grep -zv '^\.collections/' \
     | xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' \
     | tar --null -T - -cf -) | tar -C "$dest" -xf -
-log "sanity: collection copied to $dest"
 cd "$dest"
+# ansible-test lists files with git: give the copy an index of its own, or it would see the
+# outer checkout, where this directory is ignored.
+git init -q . && git add -A
+log "sanity: collection copied to $dest"
 ansible-test sanity --local --python "$python_version" --color no "$@"

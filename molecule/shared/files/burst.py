@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Send N requests at once and print how many got each HTTP status, as JSON.
 
 Usage: BURST_USER=... BURST_PASSWORD=... burst.py URL COUNT CA_FILE
@@ -21,7 +20,7 @@ def main() -> None:
     token = base64.b64encode(f"{user}:{password}".encode()).decode()
     context = ssl.create_default_context(cafile=ca_file)
 
-    def one(_: int) -> int:
+    def one() -> int:
         request = urllib.request.Request(url, headers={"Authorization": f"Basic {token}"})
         try:
             with urllib.request.urlopen(request, context=context, timeout=30) as response:
@@ -30,7 +29,8 @@ def main() -> None:
             return error.code
 
     with ThreadPoolExecutor(max_workers=count) as pool:
-        statuses = collections.Counter(pool.map(one, range(count)))
+        futures = [pool.submit(one) for request_number in range(count)]
+        statuses = collections.Counter(future.result() for future in futures)
     print(json.dumps({str(code): n for code, n in statuses.items()}))
 
 

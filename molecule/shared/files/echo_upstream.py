@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """A small upstream HTTP service for the nginx_basic_auth scenarios.
 
 GET /health answers {"status": "OK"}; GET /gzip-check answers 4 KiB of JSON; any other
