@@ -1,0 +1,42 @@
+"""Shared fixtures: run ansible from the checkout, and the local AWS (moto) environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def ansible_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+    return env
+
+
+@pytest.fixture(scope="session")
+def aws_env(ansible_env) -> dict[str, str]:
+    """Start (or reuse) the local moto server and return an environment pointing at it."""
+    subprocess.run([str(REPO / "tests/local/moto.sh"), "start"], check=True)
+    env_file = subprocess.run(
+        [str(REPO / "tests/local/moto.sh"), "env"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    env = dict(ansible_env)
+    for line in Path(env_file).read_text().splitlines():
+        if line.startswith("export "):
+            key, _, value = line.removeprefix("export ").partition("=")
+            env[key] = value
+    return env
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
