@@ -39,4 +39,4 @@ def aws_env(ansible_env) -> dict[str, str]:
 
 
 def run(args: list[str], env: dict[str, str], cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
+    return subprocess.run(args, check=False, env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
