@@ -33,7 +33,7 @@ def aws_env(ansible_env) -> dict[str, str]:
     env = dict(ansible_env)
     for line in Path(env_file).read_text().splitlines():
         if line.startswith("export "):
-            key, _, value = line.removeprefix("export ").partition("=")
+            key, _sep, value = line.removeprefix("export ").partition("=")
             env[key] = value
     return env
 
