@@ -15,10 +15,10 @@ python_version="$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])'
 "$(dirname "$0")/ansible-test-bootstrap.sh"
 rm -rf "$root"
 mkdir -p "$dest"
+# Files deleted in the work tree but still in git's index are skipped (--ignore-failed-read).
 (cd "$repo" && git ls-files -z --cached --others --exclude-standard \
     | grep -zv '^\.collections/' \
-    | xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' \
-    | tar --null -T - -cf -) | tar -C "$dest" -xf -
+    | tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -C "$dest" -xf -
 cd "$dest"
 # ansible-test lists files with git: give the copy an index of its own, or it would see the
 # outer checkout, where this directory is ignored.
