@@ -6,6 +6,7 @@
 #   make integration  pytest tests/integration (local AWS on moto, playbooks from the checkout)
 #   make test         all of the above: the one command CI runs
 #   make infra / infra-stop   start / stop the Docker engine and moto server the tests use
+#   make wheelhouse   download the wheels test hosts install MLflow from (air-gapped path)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -24,7 +25,7 @@ SYSTEM_PACKAGES ?= docker.io debootstrap shellcheck curl
 MOLECULE_SCENARIOS ?= $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
 .PHONY: help setup venv system-packages lint yamllint ansible-lint ruff sanity unit molecule \
-	integration test infra infra-stop images clean
+	integration test infra infra-stop images wheelhouse clean
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -68,7 +69,12 @@ images: setup
 infra: images
 	tests/local/moto.sh start
 
-molecule: infra
+wheelhouse: setup
+	tests/local/wheelhouse.sh build
+
+# Scenarios reach the local AWS (moto) through the variables in its env file.
+molecule: infra wheelhouse
+	set -a; source tests/output/local/aws.env; set +a; \
 	for scenario in $(MOLECULE_SCENARIOS); do molecule test --scenario-name "$$scenario"; done
 
 integration: infra

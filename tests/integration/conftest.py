@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -40,3 +41,14 @@ def aws_env(ansible_env) -> dict[str, str]:
 
 def run(args: list[str], env: dict[str, str], cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, check=False, env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def check_role_input(role: str, extra_vars: dict, env: dict[str, str], tmp_path: Path) -> tuple[int, str]:
+    """Run ROLE against localhost in check mode at -vvv with EXTRA_VARS; return (rc, output)."""
+    play = tmp_path / "play.yml"
+    play.write_text(f"- hosts: localhost\n  gather_facts: false\n  roles:\n    - role: {role}\n")
+    vars_file = tmp_path / "vars.json"
+    vars_file.write_text(json.dumps(extra_vars))
+    args = ["ansible-playbook", "-i", "localhost,", "-c", "local", "--check", "-vvv", "-e", f"@{vars_file}", str(play)]
+    result = run(args, env)
+    return result.returncode, result.stdout + result.stderr

@@ -6,10 +6,8 @@ anything comes after the input check, so a failing check means nothing was touch
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from conftest import run
+from conftest import check_role_input
 
 GOOD_USER = {"name": "alice", "password": "a-long-enough-password"}
 
@@ -65,36 +63,10 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def playbook(tmp_path_factory):
-    path = tmp_path_factory.mktemp("play") / "play.yml"
-    path.write_text(
-        "- hosts: localhost\n  gather_facts: false\n  roles:\n    - role: mlops.mlflow_aws.nginx_basic_auth\n"
-    )
-    return path
-
-
 @pytest.mark.parametrize(("extra_vars", "message"), CASES.values(), ids=CASES.keys())
-def test_bad_input_fails_first_and_names_the_variable(ansible_env, tmp_path, playbook, extra_vars, message):
-    vars_file = tmp_path / "vars.json"
-    vars_file.write_text(json.dumps(extra_vars))
-    result = run(
-        [
-            "ansible-playbook",
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "--check",
-            "-vvv",
-            "-e",
-            f"@{vars_file}",
-            str(playbook),
-        ],
-        ansible_env,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 2, output
+def test_bad_input_fails_first_and_names_the_variable(ansible_env, tmp_path, extra_vars, message):
+    rc, output = check_role_input("mlops.mlflow_aws.nginx_basic_auth", extra_vars, ansible_env, tmp_path)
+    assert rc == 2, output
     assert message in output
     assert "changed=0" in output and "failed=1" in output
     # Nothing past the input checks ran: no OS facts, no package or file tasks.
