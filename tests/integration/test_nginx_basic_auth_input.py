@@ -56,6 +56,10 @@ CASES = {
         },
         "nginx_basic_auth_rate_limit_rate must look like 20r/s",
     ),
+    "bcrypt cost out of range": (
+        {"nginx_basic_auth_users": [GOOD_USER], "nginx_basic_auth_bcrypt_cost": 40},
+        "nginx_basic_auth_bcrypt_cost must be a whole number from 4 to 31",
+    ),
     "user without password (argument spec)": (
         {"nginx_basic_auth_users": [{"name": "bob"}]},
         "missing required arguments: password found in nginx_basic_auth_users",
