@@ -140,7 +140,7 @@ def measure(pool: ProcessPoolExecutor, stack: str, operation: str, clients: int,
     _, base, auth = STACKS[stack]
     experiment_id = experiment(base, auth)
     processes = min(clients, 4)
-    deadline = time.time() + 2 + seconds  # every client creates its run first
+    deadline = time.time() + 1 + seconds  # every client creates its run first
     shares = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
     jobs = [(base, auth, operation, experiment_id, n, deadline) for n in shares]
     started = time.time()
@@ -162,13 +162,13 @@ def measure(pool: ProcessPoolExecutor, stack: str, operation: str, clients: int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="4 s per measurement instead of 15 s")
+    parser.add_argument("--quick", action="store_true", help="3 s per measurement instead of 15 s")
     parser.add_argument("--seconds", type=float, help="seconds per measurement")
     parser.add_argument("--clients", default="1,8,32", help="concurrency levels, comma separated")
     parser.add_argument("--skip-provision", action="store_true", help="reuse the running stacks as they are")
     parser.add_argument("--rebuild", action="store_true", help="start from a fresh container")
     args = parser.parse_args()
-    seconds = args.seconds or (4.0 if args.quick else 15.0)
+    seconds = args.seconds or (3.0 if args.quick else 15.0)
     levels = [int(c) for c in args.clients.split(",")]
     begun = time.time()
     if not args.skip_provision:
@@ -178,7 +178,7 @@ def main() -> None:
         for operation in OPERATIONS:
             for clients in levels:
                 for stack in STACKS:
-                    measure(pool, stack, operation, clients, 1.0)  # warm the workers' pools
+                    measure(pool, stack, operation, clients, 0.5)  # warm the workers' pools
                     results[stack, operation, clients] = measure(pool, stack, operation, clients, seconds)
     print(f"\nMLflow tracking throughput, {seconds:.0f} s per cell, one PostgreSQL, host {ADDRESS}")
     print(f"{'operation':<12}{'clients':>8}  {'stack':<20}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}  errors")
