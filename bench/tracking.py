@@ -128,7 +128,7 @@ def worker(job: tuple) -> tuple[list[float], dict[int, int]]:
             for code, count in codes.items():
                 statuses[code] = statuses.get(code, 0) + count
 
-    pool = [threading.Thread(target=client) for _ in range(threads)]
+    pool = [threading.Thread(target=client) for _thread in range(threads)]
     for thread in pool:
         thread.start()
     for thread in pool:
@@ -137,7 +137,7 @@ def worker(job: tuple) -> tuple[list[float], dict[int, int]]:
 
 
 def measure(pool: ProcessPoolExecutor, stack: str, operation: str, clients: int, seconds: float) -> dict:
-    _, base, auth = STACKS[stack]
+    base, auth = STACKS[stack][1:]
     experiment_id = experiment(base, auth)
     processes = min(clients, 4)
     deadline = time.time() + 1 + seconds  # every client creates its run first
@@ -184,7 +184,7 @@ def main() -> None:
     print(f"{'operation':<12}{'clients':>8}  {'stack':<20}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}  errors")
     for operation in OPERATIONS:
         for clients in levels:
-            for stack, (label, _, _) in STACKS.items():
+            for stack, (label, *_urls) in STACKS.items():
                 r = results[stack, operation, clients]
                 errors = ", ".join(f"{code or 'conn'}: {n}" for code, n in sorted(r["errors"].items())) or "-"
                 name = f"{stack}) {label}"

@@ -84,7 +84,7 @@ def exercise(args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "weights.bin"
         with big.open("wb") as stream:
-            for _ in range(args.artifact_mb):
+            for _megabyte in range(args.artifact_mb):
                 stream.write(os.urandom(1 << 20))
         expected = sha256(big)
         started = time.monotonic()
@@ -102,7 +102,7 @@ def exercise(args: argparse.Namespace) -> dict:
         upload_seconds=round(upload_s, 2),
     )
     if args.s3:
-        bucket, _, prefix = args.s3.removeprefix("s3://").partition("/")
+        bucket, _slash, prefix = args.s3.removeprefix("s3://").partition("/")
         key_suffix = f"{experiment_id}/{run_id}/artifacts/model/weights.bin"
         objects = boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix.rstrip("/") + "/").get("Contents", [])
         found = [o for o in objects if o["Key"].endswith(key_suffix)]
@@ -124,7 +124,7 @@ def check_run(run_id: str) -> dict:
     if any(params.get(k) != v for k, v in PARAMS.items()) or params.get("batch_param") != "yes":
         fail(f"run {run_id}: params differ: {params}")
     history = client.get_metric_history(run_id, "loss")
-    if sorted((m.step, m.value) for m in history) != sorted((s, v) for _, v, s in METRICS):
+    if sorted((m.step, m.value) for m in history) != sorted((s, v) for _key, v, s in METRICS):
         fail(f"run {run_id}: {len(history)} loss values stored, expected {len(METRICS)}")
     if run.data.tags.get("source") != "molecule":
         fail(f"run {run_id}: tag 'source' missing")
