@@ -5,7 +5,7 @@
 #   make molecule     every molecule scenario (Docker systemd containers, host network)
 #   make integration  pytest tests/integration (local AWS on moto, playbooks from the checkout)
 #   make test         all of the above: the one command CI runs
-#   make infra / infra-stop   start / stop the Docker engine and moto server the tests use
+#   make infra / infra-stop   start / stop the Docker engine, moto server and PostgreSQL the tests use
 #   make wheelhouse   download the wheels test hosts install MLflow from (air-gapped path)
 
 SHELL := /bin/bash
@@ -21,7 +21,7 @@ export PY_COLORS := 0
 export ANSIBLE_FORCE_COLOR := 0
 
 # Packages the harness itself needs on a Debian controller.
-SYSTEM_PACKAGES ?= docker.io debootstrap shellcheck curl
+SYSTEM_PACKAGES ?= docker.io debootstrap shellcheck curl postgresql graphviz
 MOLECULE_SCENARIOS ?= $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
 .PHONY: help setup venv system-packages lint yamllint ansible-lint ruff sanity unit molecule \
@@ -68,13 +68,14 @@ images: setup
 
 infra: images
 	tests/local/moto.sh start
+	tests/local/postgresql.sh start
 
 wheelhouse: setup
 	tests/local/wheelhouse.sh build
 
 # Scenarios reach the local AWS (moto) through the variables in its env file.
 molecule: infra wheelhouse
-	set -a; source tests/output/local/aws.env; set +a; \
+	set -a; source tests/output/local/aws.env; source tests/output/local/postgresql.env; set +a; \
 	for scenario in $(MOLECULE_SCENARIOS); do molecule test --scenario-name "$$scenario"; done
 
 integration: infra
@@ -83,6 +84,7 @@ integration: infra
 test: lint unit molecule integration
 
 infra-stop:
+	tests/local/postgresql.sh stop
 	tests/local/moto.sh stop
 	tests/local/docker-engine.sh stop
 

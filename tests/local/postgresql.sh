@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# A real PostgreSQL on the controller (127.0.0.1), standing in for RDS where a test needs a
+# database the hosts can reach: moto's RDS endpoints are names, not servers.
+#   postgresql.sh start   initialise (once) and start the cluster, create the role and database
+#   postgresql.sh stop    stop the cluster this script started
+#   postgresql.sh env     print the env file's path (LOCAL_PG_URI, LOCAL_PG_PORT)
+# Settings: LOCAL_PG_PORT (default 55432). Needs Debian's postgresql package (make setup).
+set -euo pipefail
+# shellcheck source=tests/local/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+PORT="${LOCAL_PG_PORT:-55432}"
+DATA="$LOCAL_STATE_DIR/postgresql"
+ENVFILE="$LOCAL_STATE_DIR/postgresql.env"
+DB_USER=mlflow
+DB_NAME=mlflow_ec2
+# A test credential for a server bound to 127.0.0.1 only.
+DB_PASSWORD="local-pg-Passw0rd"
+
+bindir() {
+    local dir
+    dir=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -1)
+    [[ -n "$dir" ]] || die "PostgreSQL server binaries not found under /usr/lib/postgresql: run 'make setup'"
+    echo "$dir"
+}
+
+# PostgreSQL refuses to run as root: use the postgres account then.
+as_owner() {
+    if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+ready() { as_owner "$(bindir)/pg_isready" -q -h 127.0.0.1 -p "$PORT"; }
+
+start() {
+    local bin
+    bin=$(bindir)
+    mkdir -p "$LOCAL_STATE_DIR"
+    if [[ ! -s "$DATA/PG_VERSION" ]]; then
+        log "local PostgreSQL: initialising $DATA"
+        mkdir -p "$DATA"
+        if [[ $(id -u) -eq 0 ]]; then chown postgres: "$DATA"; fi
+        chmod 700 "$DATA"
+        as_owner "$bin/initdb" -D "$DATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 >/dev/null
+    fi
+    if ready; then
+        log "local PostgreSQL: reusing the server on 127.0.0.1:$PORT"
+    else
+        log "local PostgreSQL: starting on 127.0.0.1:$PORT"
+        as_owner "$bin/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 \
+            -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DATA" start >/dev/null
+    fi
+    local psql=("$bin/psql" -X -q -h "$DATA" -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
+    as_owner "${psql[@]}" -tc "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER'" | grep -q 1 ||
+        as_owner "${psql[@]}" -c "CREATE ROLE $DB_USER LOGIN PASSWORD '$DB_PASSWORD'"
+    as_owner "${psql[@]}" -tc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1 ||
+        as_owner "${psql[@]}" -c "CREATE DATABASE $DB_NAME OWNER $DB_USER"
+    cat >"$ENVFILE" <<ENV
+# Written by tests/local/postgresql.sh: the controller's PostgreSQL the test hosts use.
+export LOCAL_PG_PORT=$PORT
+export LOCAL_PG_URI=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME
+ENV
+    log "local PostgreSQL: ready, environment in $ENVFILE"
+}
+
+stop() {
+    if [[ -s "$DATA/postmaster.pid" ]]; then
+        as_owner "$(bindir)/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null && log "local PostgreSQL: stopped"
+    else
+        log "local PostgreSQL: not running"
+    fi
+    rm -f "$ENVFILE"
+}
+
+case "${1:-start}" in
+    start) start ;;
+    stop) stop ;;
+    env) echo "$ENVFILE" ;;
+    *) die "usage: $0 start|stop|env" ;;
+esac
