@@ -18,7 +18,9 @@ PIDFILE="$LOCAL_STATE_DIR/moto.pid"
 LOGFILE="$LOCAL_STATE_DIR/moto.log"
 ENVFILE="$LOCAL_STATE_DIR/aws.env"
 
-healthy() { curl -fs -o /dev/null "$URL/moto-api/data.json"; }
+# /moto-api/data.json answers 500 once an RDS instance exists (moto 5.2 serialises a write-only
+# property); the dashboard page is cheap and always there.
+healthy() { curl -fs -o /dev/null "$URL/moto-api/"; }
 
 write_env() {
     cat >"$ENVFILE" <<ENV

@@ -1,0 +1,33 @@
+"""boto3 clients on the local moto server, and a snapshot of what exists there."""
+
+from __future__ import annotations
+
+import boto3
+
+
+def client(service: str, env: dict[str, str]):
+    return boto3.client(
+        service,
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name=env["AWS_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+def snapshot(env: dict[str, str]) -> dict[str, set[str]]:
+    """Names and IDs of every resource kind the project creates."""
+    ec2, rds = client("ec2", env), client("rds", env)
+    return {
+        "buckets": {b["Name"] for b in client("s3", env).list_buckets()["Buckets"]},
+        "vpcs": {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]},
+        "subnets": {s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]},
+        "security_groups": {g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]},
+        "instances": {
+            i["InstanceId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]
+        },
+        "db_instances": {d["DBInstanceIdentifier"] for d in rds.describe_db_instances()["DBInstances"]},
+        "db_subnet_groups": {g["DBSubnetGroupName"] for g in rds.describe_db_subnet_groups()["DBSubnetGroups"]},
+        "secrets": {s["Name"] for s in client("secretsmanager", env).list_secrets()["SecretList"]},
+        "iam_roles": {r["RoleName"] for r in client("iam", env).list_roles()["Roles"]},
+    }
