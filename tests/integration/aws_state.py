@@ -23,9 +23,7 @@ def snapshot(env: dict[str, str]) -> dict[str, set[str]]:
         "vpcs": {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]},
         "subnets": {s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]},
         "security_groups": {g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]},
-        "instances": {
-            i["InstanceId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]
-        },
+        "instances": {i["InstanceId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]},
         "db_instances": {d["DBInstanceIdentifier"] for d in rds.describe_db_instances()["DBInstances"]},
         "db_subnet_groups": {g["DBSubnetGroupName"] for g in rds.describe_db_subnet_groups()["DBSubnetGroups"]},
         "secrets": {s["Name"] for s in client("secretsmanager", env).list_secrets()["SecretList"]},

@@ -21,7 +21,9 @@ PLAY = """
       vars:
         instance_profile_name: "{{ ident }}-host"
         instance_profile_inline_policies:
-          mlflow-artifacts: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::b/mlflow/*"]}]}
+          mlflow-artifacts:
+            Version: "2012-10-17"
+            Statement: [{Effect: Allow, Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::b/mlflow/*"]}]
     - ansible.builtin.include_role: {name: mlops.mlflow_aws.rds_backend}
       vars:
         rds_backend_identifier: "{{ ident }}"
@@ -42,7 +44,17 @@ def test_database_private_encrypted_reachable_from_hosts_only_and_password_never
     name = f"db{uuid.uuid4().hex[:8]}"
     playbook, facts = tmp_path / "play.yml", tmp_path / "facts.json"
     playbook.write_text(PLAY)
-    command = ["ansible-playbook", "-i", "localhost,", "-vvv", str(playbook), "-e", f"ident={name}", "-e", f"facts_file={facts}"]
+    command = [
+        "ansible-playbook",
+        "-i",
+        "localhost,",
+        "-vvv",
+        str(playbook),
+        "-e",
+        f"ident={name}",
+        "-e",
+        f"facts_file={facts}",
+    ]
 
     before = snapshot(aws_env)
     planned = run([*command, "--check"], aws_env)
@@ -56,7 +68,9 @@ def test_database_private_encrypted_reachable_from_hosts_only_and_password_never
     assert second.returncode == 0 and "changed=0" in second.stdout, second.stdout[-3000:]
     wired = json.loads(facts.read_text())
 
-    secret = json.loads(client("secretsmanager", aws_env).get_secret_value(SecretId=f"mlflow/{name}/db-master")["SecretString"])
+    secret = json.loads(
+        client("secretsmanager", aws_env).get_secret_value(SecretId=f"mlflow/{name}/db-master")["SecretString"]
+    )
     assert len(secret["password"]) == 32 and secret["username"] == "mlflow"
     for output in (planned, first, second):
         assert secret["password"] not in output.stdout + output.stderr
@@ -72,7 +86,9 @@ def test_database_private_encrypted_reachable_from_hosts_only_and_password_never
     assert {"Key": "ManagedBy", "Value": "mlops.mlflow_aws"} in db["TagList"]
 
     ec2 = client("ec2", aws_env)
-    db_group = ec2.describe_security_groups(GroupIds=[db["VpcSecurityGroups"][0]["VpcSecurityGroupId"]])["SecurityGroups"][0]
+    db_group = ec2.describe_security_groups(GroupIds=[db["VpcSecurityGroups"][0]["VpcSecurityGroupId"]])[
+        "SecurityGroups"
+    ][0]
     assert [(p["FromPort"], p["ToPort"]) for p in db_group["IpPermissions"]] == [(5432, 5432)]
     permission = db_group["IpPermissions"][0]
     assert permission["IpRanges"] == [] and permission.get("Ipv6Ranges", []) == []
@@ -83,7 +99,10 @@ def test_database_private_encrypted_reachable_from_hosts_only_and_password_never
     iam = client("iam", aws_env)
     assert iam.list_attached_role_policies(RoleName=f"{name}-host")["AttachedPolicies"] == []
     assert iam.list_role_policies(RoleName=f"{name}-host")["PolicyNames"] == ["mlflow-artifacts"]
-    assert iam.get_instance_profile(InstanceProfileName=f"{name}-host")["InstanceProfile"]["Roles"][0]["RoleName"] == f"{name}-host"
+    assert (
+        iam.get_instance_profile(InstanceProfileName=f"{name}-host")["InstanceProfile"]["Roles"][0]["RoleName"]
+        == f"{name}-host"
+    )
 
 
 ABSENT = """
@@ -104,15 +123,25 @@ def test_absent_keeps_a_final_snapshot_and_the_secret(tmp_path, aws_env):
     rds, secrets, ec2 = client("rds", aws_env), client("secretsmanager", aws_env), client("ec2", aws_env)
     vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
     subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"]["SubnetId"]
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"][
+            "SubnetId"
+        ]
         for i, zone in enumerate("ab")
     ]
     rds.create_db_subnet_group(DBSubnetGroupName=f"{name}-db", DBSubnetGroupDescription="t", SubnetIds=subnets)
     rds.create_db_instance(
-        DBInstanceIdentifier=name, Engine="postgres", DBInstanceClass="db.t4g.micro", AllocatedStorage=20,
-        MasterUsername="mlflow", MasterUserPassword="x" * 16, DeletionProtection=True, DBSubnetGroupName=f"{name}-db",
+        DBInstanceIdentifier=name,
+        Engine="postgres",
+        DBInstanceClass="db.t4g.micro",
+        AllocatedStorage=20,
+        MasterUsername="mlflow",
+        MasterUserPassword="x" * 16,
+        DeletionProtection=True,
+        DBSubnetGroupName=f"{name}-db",
     )
-    secrets.create_secret(Name=f"mlflow/{name}/db-master", SecretString=json.dumps({"username": "mlflow", "password": "x" * 16}))
+    secrets.create_secret(
+        Name=f"mlflow/{name}/db-master", SecretString=json.dumps({"username": "mlflow", "password": "x" * 16})
+    )
     playbook = tmp_path / "absent.yml"
     playbook.write_text(ABSENT)
     result = run(["ansible-playbook", "-i", "localhost,", str(playbook), "-e", f"ident={name}"], aws_env)

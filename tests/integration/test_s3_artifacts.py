@@ -21,7 +21,8 @@ PLAY = """
   post_tasks:
     - name: Facts for the next roles
       ansible.builtin.copy:
-        content: "{{ {'uri': s3_artifacts_uri | default(''), 'policy': s3_artifacts_iam_policy | default({})} | to_json }}"
+        content: >-
+          {{ {'uri': s3_artifacts_uri | default(''), 'policy': s3_artifacts_iam_policy | default({})} | to_json }}
         dest: "{{ facts_file }}"
       check_mode: false
       changed_when: false
@@ -56,7 +57,9 @@ def test_bucket_is_private_encrypted_versioned_tls_only_and_idempotent(play, aws
     assert first.returncode == 0, first.stdout
     second, _ = play("-e", f"s3_artifacts_bucket={bucket}", "-e", '{"s3_artifacts_tags": {"team": "ml"}}')
     assert "changed=0" in second.stdout, second.stdout
-    replanned, _ = play("-e", f"s3_artifacts_bucket={bucket}", "-e", '{"s3_artifacts_tags": {"team": "ml"}}', check=True)
+    replanned, _ = play(
+        "-e", f"s3_artifacts_bucket={bucket}", "-e", '{"s3_artifacts_tags": {"team": "ml"}}', check=True
+    )
     assert "already matches" in replanned.stdout and "changed=0" in replanned.stdout
 
     assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
@@ -80,7 +83,7 @@ def test_bucket_is_private_encrypted_versioned_tls_only_and_idempotent(play, aws
     statements = {s["Sid"]: s for s in facts["policy"]["Statement"]}
     assert statements["ReadWriteArtifacts"]["Resource"] == [f"arn:aws:s3:::{bucket}/mlflow/*"]
     assert statements["ListArtifactPrefix"]["Condition"] == {"StringLike": {"s3:prefix": ["mlflow", "mlflow/*"]}}
-    assert not any("*" == a or a == "s3:*" for s in facts["policy"]["Statement"] for a in s["Action"])
+    assert not any(a in {"*", "s3:*"} for s in facts["policy"]["Statement"] for a in s["Action"])
 
 
 def test_existing_bucket_is_adopted_and_absent_needs_purge(play, aws_env):
@@ -102,7 +105,9 @@ def test_existing_bucket_is_adopted_and_absent_needs_purge(play, aws_env):
     assert f"refusing to delete bucket {bucket}" in refused.stdout and "s3_artifacts_purge: true" in refused.stdout
     assert s3.get_object(Bucket=bucket, Key="mlflow/keep.txt")["Body"].read() == b"data"
 
-    purged, _ = play("-e", f"s3_artifacts_bucket={bucket}", "-e", "s3_artifacts_state=absent", "-e", "s3_artifacts_purge=true")
+    purged, _ = play(
+        "-e", f"s3_artifacts_bucket={bucket}", "-e", "s3_artifacts_state=absent", "-e", "s3_artifacts_purge=true"
+    )
     assert purged.returncode == 0, purged.stdout
     assert bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
 

@@ -1,0 +1,116 @@
+"""playbooks/ec2.yml: bad input fails before any change, naming the variable; --check creates nothing."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from aws_state import snapshot
+from conftest import run
+
+SECRET = "Sup3r-secret-db-pass"
+GOOD = {
+    "mlflow_ec2_name": "input",
+    "s3_artifacts_bucket": "mlflow-input-check",
+    "mlflow_ec2_launch_instances": True,
+    "mlflow_ec2_image_id": "ami-12c6146b",
+    "rds_backend_password": SECRET,
+}
+CASES = {
+    "invalid bucket name": (
+        {"s3_artifacts_bucket": "My_Bucket"},
+        's3_artifacts_bucket "My_Bucket" is not a valid S3 bucket name',
+    ),
+    "no bucket": ({"s3_artifacts_bucket": ""}, "s3_artifacts_bucket is empty"),
+    "unknown engine": ({"rds_backend_engine": "oracle-ee"}, 'rds_backend_engine "oracle-ee" is not one of'),
+    "engine version of another engine": (
+        {"rds_backend_engine": "postgres", "rds_backend_engine_version": "8.0.39"},
+        'rds_backend_engine_version "8.0.39" is not a postgres version',
+    ),
+    "database open to the world": (
+        {"rds_backend_allowed_cidrs": ["0.0.0.0/0"]},
+        "rds_backend_allowed_cidrs holds 0.0.0.0/0",
+    ),
+    "no backups and no deletion protection": (
+        {"rds_backend_backup_retention": 0, "rds_backend_deletion_protection": False},
+        "rds_backend_backup_retention is 0 and rds_backend_deletion_protection is off",
+    ),
+    "backup retention too long": (
+        {"rds_backend_backup_retention": 40},
+        "rds_backend_backup_retention must be 0-35 days",
+    ),
+    "instance class typo": (
+        {"rds_backend_instance_class": "db.t3.mirco"},
+        'rds_backend_instance_class "db.t3.mirco" is not',
+    ),
+    "bucket KMS key not an ARN or alias": (
+        {"s3_artifacts_encryption": "aws:kms", "s3_artifacts_kms_key": "my-key"},
+        's3_artifacts_kms_key "my-key" is neither a KMS key ARN',
+    ),
+    "database KMS key not an ARN or alias": ({"rds_backend_kms_key": "1234"}, 'rds_backend_kms_key "1234" is neither'),
+    "empty mlflow_servers without launch": (
+        {"mlflow_ec2_launch_instances": False},
+        "the inventory group mlflow_servers is empty and mlflow_ec2_launch_instances is false",
+    ),
+    "launch without an AMI": ({"mlflow_ec2_image_id": ""}, "mlflow_ec2_image_id must be an AMI ID"),
+    "SSH open to the world": (
+        {"aws_network_ssh_cidrs": ["0.0.0.0/0"]},
+        "aws_network_ssh_cidrs must not open SSH to every address",
+    ),
+    "FullAccess managed policy": (
+        {"instance_profile_managed_policy_arns": ["arn:aws:iam::aws:policy/AmazonS3FullAccess"]},
+        "AmazonS3FullAccess grants far more than MLflow needs",
+    ),
+    "VPC without subnets": (
+        {"aws_network_vpc_id": "vpc-0123456789abcdef0"},
+        "aws_network_vpc_id is given: list the subnets too",
+    ),
+    "password RDS rejects": (
+        {"rds_backend_password": "has@sign-in-it"},
+        "rds_backend_password must be 8-128 printable ASCII",
+    ),
+    "wildcard inline policy": (
+        {
+            "instance_profile_inline_policies": {
+                "all": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+            }
+        },
+        "instance_profile_inline_policies.all allows every action on every resource",
+    ),
+}
+
+
+def playbook(extra: dict, env: dict[str, str], tmp_path, *flags: str):
+    vars_file = tmp_path / "vars.json"
+    vars_file.write_text(json.dumps(extra))
+    return run(
+        ["ansible-playbook", "-i", "localhost,", "-vvv", *flags, "-e", f"@{vars_file}", "playbooks/ec2.yml"], env
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_bad_input_fails_before_any_change(case, aws_env, tmp_path):
+    bad, message = CASES[case]
+    before = snapshot(aws_env)
+    result = playbook({**GOOD, **bad}, aws_env, tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-2000:]
+    assert message in output, output[-3000:]
+    assert "TASK [Artifact bucket]" not in output, "the AWS play started"
+    assert SECRET not in output and "has@sign-in-it" not in output
+    assert snapshot(aws_env) == before
+
+
+def test_check_mode_plans_changes_and_creates_nothing(aws_env, tmp_path):
+    name = f"plan{uuid.uuid4().hex[:6]}"
+    before = snapshot(aws_env)
+    result = playbook(
+        {**GOOD, "mlflow_ec2_name": name, "s3_artifacts_bucket": f"mlflow-{name}"}, aws_env, tmp_path, "--check"
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    recap = next(line for line in result.stdout.splitlines() if line.startswith("localhost"))
+    assert int(recap.split("changed=")[1].split()[0]) >= 4, recap  # bucket, VPC, IAM role, web login secret
+    assert "create bucket" in output and "Check mode: nothing was created" in output
+    assert snapshot(aws_env) == before
