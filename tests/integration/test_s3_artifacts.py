@@ -48,16 +48,16 @@ def test_bucket_is_private_encrypted_versioned_tls_only_and_idempotent(play, aws
     bucket = f"art-{uuid.uuid4().hex[:10]}"
     s3 = client("s3", aws_env)
 
-    planned, _ = play("-e", f"s3_artifacts_bucket={bucket}", check=True)
+    planned, _unused = play("-e", f"s3_artifacts_bucket={bucket}", check=True)
     assert planned.returncode == 0, planned.stdout
     assert "create bucket" in planned.stdout and "changed=1" in planned.stdout
     assert bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}, "check mode created the bucket"
 
     first, facts = play("-e", f"s3_artifacts_bucket={bucket}", "-e", '{"s3_artifacts_tags": {"team": "ml"}}')
     assert first.returncode == 0, first.stdout
-    second, _ = play("-e", f"s3_artifacts_bucket={bucket}", "-e", '{"s3_artifacts_tags": {"team": "ml"}}')
+    second, _unused = play("-e", f"s3_artifacts_bucket={bucket}", "-e", '{"s3_artifacts_tags": {"team": "ml"}}')
     assert "changed=0" in second.stdout, second.stdout
-    replanned, _ = play(
+    replanned, _unused = play(
         "-e", f"s3_artifacts_bucket={bucket}", "-e", '{"s3_artifacts_tags": {"team": "ml"}}', check=True
     )
     assert "already matches" in replanned.stdout and "changed=0" in replanned.stdout
@@ -96,20 +96,20 @@ def test_existing_bucket_is_adopted_and_absent_needs_purge(play, aws_env):
     assert adopted.returncode == 0 and "changed=0" in adopted.stdout, adopted.stdout
     assert facts["uri"] == f"s3://{bucket}/mlflow"
 
-    managed, _ = play("-e", f"s3_artifacts_bucket={bucket}", "-e", "s3_artifacts_tls_only=false")
+    managed, _unused = play("-e", f"s3_artifacts_bucket={bucket}", "-e", "s3_artifacts_tls_only=false")
     assert managed.returncode == 0, managed.stdout
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
 
-    refused, _ = play("-e", f"s3_artifacts_bucket={bucket}", "-e", "s3_artifacts_state=absent")
+    refused, _unused = play("-e", f"s3_artifacts_bucket={bucket}", "-e", "s3_artifacts_state=absent")
     assert refused.returncode != 0
     assert f"refusing to delete bucket {bucket}" in refused.stdout and "s3_artifacts_purge: true" in refused.stdout
     assert s3.get_object(Bucket=bucket, Key="mlflow/keep.txt")["Body"].read() == b"data"
 
-    purged, _ = play(
+    purged, _unused = play(
         "-e", f"s3_artifacts_bucket={bucket}", "-e", "s3_artifacts_state=absent", "-e", "s3_artifacts_purge=true"
     )
     assert purged.returncode == 0, purged.stdout
     assert bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
 
-    missing, _ = play("-e", f"s3_artifacts_bucket={bucket}", "-e", "s3_artifacts_create=false")
+    missing, _unused = play("-e", f"s3_artifacts_bucket={bucket}", "-e", "s3_artifacts_create=false")
     assert missing.returncode != 0 and "s3_artifacts_create is false" in missing.stdout
