@@ -1,0 +1,163 @@
+"""HTTP front of the App Runner emulator: AWS JSON 1.0 on POST /, test controls under /_emulator/.
+
+Run it as ``python -m tests.local.apprunner_emulator.server`` (tests/local/apprunner.sh does).
+Controls, for tests:
+  GET  /_emulator/health             200 when up
+  GET  /_emulator/calls              {"calls": {operation: count}, "output_errors": [...]}
+  POST /_emulator/calls/reset        zero the counters
+  POST /_emulator/faults             {"fail_next_create": true, "fail_next_update": true,
+                                      "throttle": {"DescribeService": 3}}
+  POST /_emulator/reset              forget every resource (and remove their containers)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from . import model
+from .docker_runner import DockerRunner, docker_available
+from .state import ApiError, Emulator, address_pool
+
+LOG = logging.getLogger("apprunner-emulator")
+
+
+def call(emulator: Emulator, target: str, body: bytes) -> tuple[int, dict[str, Any]]:  # noqa: PLR0911
+    """Run one API request; returns (HTTP status, JSON body)."""
+    prefix = model.service_model().metadata["targetPrefix"] + "."
+    operation = target.removeprefix(prefix)
+    if not target.startswith(prefix) or operation not in model.service_model().operation_names:
+        return 400, {"__type": "UnknownOperationException", "Message": f"Unknown operation {target!r}"}
+    if emulator.throttled(operation):
+        return 400, {"__type": "ThrottlingException", "Message": "Rate exceeded"}
+    try:
+        params = json.loads(body or b"{}")
+    except ValueError:
+        return 400, {"__type": "SerializationException", "Message": "Request body is not valid JSON"}
+    errors = model.validate_input(operation, params)
+    if errors:
+        count = len(errors)
+        message = f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(errors)
+        return 400, {"__type": "InvalidRequestException", "Message": message}
+    handler = getattr(emulator, operation, None)
+    if handler is None:
+        return 400, {"__type": "InvalidRequestException", "Message": f"{operation} is not emulated"}
+    try:
+        result = handler(params)
+    except ApiError as exc:
+        return exc.status, {"__type": exc.code, "Message": exc.message}
+    problems = model.validate_output(operation, result)
+    if problems:
+        LOG.error("%s response does not match the model: %s", operation, problems)
+        with emulator.lock:
+            emulator.output_errors.extend(f"{operation}: {p}" for p in problems)
+        return 500, {"__type": "InternalServiceErrorException", "Message": "emulator response failed validation"}
+    return 200, result
+
+
+class Handler(BaseHTTPRequestHandler):
+    emulator: Emulator
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        LOG.info("%s %s", self.address_string(), format % args)
+
+    def _reply(self, status: int, body: dict[str, Any], error_type: str | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/x-amz-json-1.0")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        if error_type:
+            self.send_header("x-amzn-ErrorType", error_type)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def do_GET(self) -> None:
+        if self.path == "/_emulator/health":
+            self._reply(200, {"status": "ok", "docker": self.emulator.runner is not None})
+        elif self.path == "/_emulator/calls":
+            with self.emulator.lock:
+                self._reply(200, {"calls": dict(self.emulator.calls), "output_errors": self.emulator.output_errors})
+        else:
+            self._reply(404, {"__type": "NotFound", "Message": self.path})
+
+    def do_POST(self) -> None:
+        body = self._body()
+        if self.path == "/_emulator/calls/reset":
+            with self.emulator.lock:
+                self.emulator.calls.clear()
+            self._reply(200, {})
+        elif self.path == "/_emulator/faults":
+            with self.emulator.lock:
+                self.emulator.faults.update(json.loads(body or b"{}"))
+                self._reply(200, self.emulator.faults)
+        elif self.path == "/_emulator/reset":
+            self.emulator.reset()
+            self._reply(200, {})
+        elif self.path == "/":
+            if "Authorization" not in self.headers:
+                self._reply(
+                    403,
+                    {"__type": "MissingAuthenticationTokenException", "Message": "Missing token"},
+                    "MissingAuthenticationTokenException",
+                )
+                return
+            status, result = call(self.emulator, self.headers.get("X-Amz-Target", ""), body)
+            self._reply(status, result, result.get("__type") if status != 200 else None)
+        else:
+            self._reply(404, {"__type": "NotFound", "Message": self.path})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=4567)
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument(
+        "--docker",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="run service images in the local Docker engine (auto: when one answers)",
+    )
+    parser.add_argument(
+        "--operation-seconds", type=float, default=2.0, help="shortest time an operation stays IN_PROGRESS"
+    )
+    parser.add_argument("--health-timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--addresses", default="127.0.0.40-127.0.0.59", help="loopback addresses the services' containers listen on"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    use_docker = args.docker == "on" or (args.docker == "auto" and docker_available())
+    if args.docker == "on" and not docker_available():
+        LOG.error("--docker on, but no Docker engine answers")
+        return 1
+    runner = DockerRunner(args.region, args.health_timeout) if use_docker else None
+    if runner:
+        runner.remove_all()
+    emulator = Emulator(args.region, runner, args.operation_seconds, address_pool(args.addresses))
+    Handler.emulator = emulator
+    server = ThreadingHTTPServer((args.host, args.port), Handler)
+    server.daemon_threads = True
+    LOG.info("App Runner emulator on http://%s:%d (docker: %s)", args.host, args.port, bool(runner))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if runner:
+            runner.remove_all()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
