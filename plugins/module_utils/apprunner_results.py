@@ -12,7 +12,17 @@ _KEEP = ["RuntimeEnvironmentVariables", "RuntimeEnvironmentSecrets"]
 
 
 def to_snake(resource):
-    return camel_dict_to_snake_dict(resource, ignore_list=_KEEP)
+    """camel_dict_to_snake_dict at every level, leaving the maps in _KEEP as they are.
+
+    (camel_dict_to_snake_dict applies its ignore_list to the top level only.)
+    """
+    converted = camel_dict_to_snake_dict({k: v for k, v in resource.items() if k not in _KEEP})
+    for key, value in resource.items():
+        if key in _KEEP:
+            converted[camel_dict_to_snake_dict({key: None}).popitem()[0]] = value
+        elif isinstance(value, dict):
+            converted[camel_dict_to_snake_dict({key: None}).popitem()[0]] = to_snake(value)
+    return converted
 
 
 def service_result(service, tags=None):

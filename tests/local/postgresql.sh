@@ -14,6 +14,8 @@ DATA="$LOCAL_STATE_DIR/postgresql"
 ENVFILE="$LOCAL_STATE_DIR/postgresql.env"
 DB_USER=mlflow
 DB_NAME=mlflow_ec2
+# The App Runner demo's own database (playbooks/apprunner.yml with inventories/local).
+DB_NAME_APPRUNNER=mlflow_apprunner
 # A test credential for a server bound to 127.0.0.1 only.
 DB_PASSWORD="local-pg-Passw0rd"
 
@@ -52,12 +54,16 @@ start() {
     local psql=("$bin/psql" -X -q -h "$DATA" -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
     as_owner "${psql[@]}" -tc "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER'" | grep -q 1 ||
         as_owner "${psql[@]}" -c "CREATE ROLE $DB_USER LOGIN PASSWORD '$DB_PASSWORD'"
-    as_owner "${psql[@]}" -tc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1 ||
-        as_owner "${psql[@]}" -c "CREATE DATABASE $DB_NAME OWNER $DB_USER"
+    local db
+    for db in "$DB_NAME" "$DB_NAME_APPRUNNER"; do
+        as_owner "${psql[@]}" -tc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
+            as_owner "${psql[@]}" -c "CREATE DATABASE $db OWNER $DB_USER"
+    done
     cat >"$ENVFILE" <<ENV
 # Written by tests/local/postgresql.sh: the controller's PostgreSQL the test hosts use.
 export LOCAL_PG_PORT=$PORT
 export LOCAL_PG_URI=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME
+export LOCAL_PG_URI_APPRUNNER=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME_APPRUNNER
 ENV
     log "local PostgreSQL: ready, environment in $ENVFILE"
 }
