@@ -7,6 +7,7 @@
 #   make test         all of the above: the one command CI runs
 #   make infra / infra-stop   start / stop the Docker engine, moto server and PostgreSQL the tests use
 #   make wheelhouse   download the wheels test hosts install MLflow from (air-gapped path)
+#   make demo         the main job on local AWS: apprunner.yml, then a real mlflow client through its URL
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -25,7 +26,7 @@ SYSTEM_PACKAGES ?= docker.io debootstrap shellcheck curl postgresql
 MOLECULE_SCENARIOS ?= $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
 .PHONY: help setup venv system-packages lint yamllint ansible-lint ruff sanity unit molecule \
-	integration test infra infra-stop images wheelhouse clean
+	integration test infra infra-stop images wheelhouse clean demo
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -69,6 +70,7 @@ images: setup
 infra: images
 	tests/local/moto.sh start
 	tests/local/postgresql.sh start
+	tests/local/apprunner.sh start
 
 wheelhouse: setup
 	tests/local/wheelhouse.sh build
@@ -78,12 +80,25 @@ molecule: infra wheelhouse
 	set -a; source tests/output/local/aws.env; source tests/output/local/postgresql.env; set +a; \
 	for scenario in $(MOLECULE_SCENARIOS); do molecule test --scenario-name "$$scenario"; done
 
-integration: infra
+integration: infra wheelhouse
 	pytest tests/integration
+
+LOCAL_ENV = set -a; source tests/output/local/aws.env; source tests/output/local/postgresql.env; \
+	source tests/output/local/apprunner.env; set +a
+
+# Fresh machine to a running MLflow on (local) App Runner, a run logged through it, in one command.
+demo: infra wheelhouse
+	$(LOCAL_ENV); start=$$(date +%s); \
+	ansible-playbook -i inventories/local playbooks/apprunner.yml; \
+	python tests/local/apprunner_client_check.py --service mlflow-demo --scheme http; \
+	echo "demo: playbook + client check in $$(( $$(date +%s) - start ))s. Look at: the URL above (log in with the"; \
+	echo "  login in Secrets Manager), tests/output/local/apprunner.log (App Runner API calls), 'docker ps'"; \
+	echo "  (the service's container), and the bucket: aws --endpoint-url \$$AWS_ENDPOINT_URL s3 ls s3://mlflow-demo-artifacts --recursive"
 
 test: lint unit molecule integration
 
 infra-stop:
+	tests/local/apprunner.sh stop
 	tests/local/postgresql.sh stop
 	tests/local/moto.sh stop
 	tests/local/docker-engine.sh stop

@@ -20,11 +20,12 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     compare_aws_tags,
 )
 
+# App Runner throttles with "ThrottlingException", which AWSRetry's default list does not include.
 # Operations App Runner refuses while another one runs are retried for a short while as well:
 # the modules wait for OPERATION_IN_PROGRESS to end first, this only covers the race.
-_retry = AWSRetry.jittered_backoff(retries=10, delay=2, max_delay=30)
+_retry = AWSRetry.jittered_backoff(retries=10, delay=2, max_delay=30, catch_extra_error_codes=["ThrottlingException"])
 _retry_busy = AWSRetry.jittered_backoff(
-    retries=10, delay=3, max_delay=30, catch_extra_error_codes=["InvalidStateException"]
+    retries=10, delay=3, max_delay=30, catch_extra_error_codes=["ThrottlingException", "InvalidStateException"]
 )
 
 POLL_SECONDS = 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,25 @@ def check_role_input(role: str, extra_vars: dict, env: dict[str, str], tmp_path:
     args = ["ansible-playbook", "-i", "localhost,", "-c", "local", "--check", "-vvv", "-e", f"@{vars_file}", str(play)]
     result = run(args, env)
     return result.returncode, result.stdout + result.stderr
+
+
+EMULATOR = "http://127.0.0.1:4567"
+
+
+@pytest.fixture(scope="session")
+def apprunner_env(aws_env) -> dict[str, str]:
+    """aws_env plus the local App Runner emulator (started or reused)."""
+    subprocess.run([str(REPO / "tests/local/apprunner.sh"), "start"], check=True)
+    env = dict(aws_env)
+    env["AWS_ENDPOINT_URL_APPRUNNER"] = EMULATOR
+    env["ANSIBLE_PYTHON_INTERPRETER"] = sys.executable
+    return env
+
+
+def emulator(path: str, body: dict | None = None) -> dict:
+    """GET (or POST BODY to) one of the emulator's /_emulator/ controls."""
+    import urllib.request  # noqa: PLC0415
+
+    data = None if body is None else json.dumps(body).encode()
+    with urllib.request.urlopen(urllib.request.Request(f"{EMULATOR}/_emulator/{path}", data=data), timeout=10) as r:
+        return json.loads(r.read() or b"{}")

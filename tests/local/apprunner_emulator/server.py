@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -149,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     LOG.info("App Runner emulator on http://%s:%d (docker: %s)", args.host, args.port, bool(runner))
+
+    def _terminate(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # remove the services' containers on the way out
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
