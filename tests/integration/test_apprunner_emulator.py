@@ -147,7 +147,9 @@ def test_auto_scaling_revisions_and_connectors(client):
     )
     remaining = client.list_auto_scaling_configurations(AutoScalingConfigurationName="revs")
     assert len(remaining["AutoScalingConfigurationSummaryList"]) == 1
-    error = error_of(client.create_auto_scaling_configuration, AutoScalingConfigurationName="too-big", MaxConcurrency=500)
+    error = error_of(
+        client.create_auto_scaling_configuration, AutoScalingConfigurationName="too-big", MaxConcurrency=500
+    )
     assert error["Code"] == "InvalidRequestException"
     connector = client.create_vpc_connector(VpcConnectorName="conn-1", Subnets=["subnet-1"], SecurityGroups=["sg-1"])
     arn = connector["VpcConnector"]["VpcConnectorArn"]
