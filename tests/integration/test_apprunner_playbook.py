@@ -1,0 +1,265 @@
+"""playbooks/apprunner.yml: bad input stops before any change; on local AWS it deploys a working MLflow
+that a real client uses, re-runs change nothing, and the teardown keeps the data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import uuid
+
+import pytest
+from aws_state import client, snapshot
+from conftest import REPO, emulator, run
+
+GOOD = {"mlflow_apprunner_name": "input-check", "s3_artifacts_bucket": "mlflow-apprunner-input-check"}
+CASES = {
+    "CPU/memory pair App Runner rejects": (
+        {"apprunner_cpu": "1024", "apprunner_memory": "8192"},
+        "apprunner_memory 8192 is not offered with apprunner_cpu 1024",
+    ),
+    "CPU size that does not exist": ({"apprunner_cpu": "3000"}, "apprunner_cpu must be one of 256, 512"),
+    "port out of range": ({"apprunner_port": 70000}, "apprunner_port must be 1-65535"),
+    "env secret that is not an ARN": (
+        {"apprunner_environment_secrets": {"API_TOKEN": "abc123"}},
+        "apprunner_environment_secrets.API_TOKEN must be a Secrets Manager secret",
+    ),
+    "secret in a plain variable": (
+        {"apprunner_environment": {"DB_PASSWORD": "hunter2hunter2"}},
+        "apprunner_environment.DB_PASSWORD looks like a secret",
+    ),
+    "scaling bounds": (
+        {"apprunner_min_size": 5, "apprunner_max_size": 2},
+        "apprunner_min_size and apprunner_max_size must satisfy 1 <= min <= max <= 25",
+    ),
+    "concurrency above App Runner's limit": (
+        {"apprunner_max_concurrency": 500},
+        "apprunner_max_concurrency must be 1-200",
+    ),
+    "health check path": ({"apprunner_health_check_path": "health"}, "apprunner_health_check_path must start with /"),
+    "KMS alias App Runner cannot take": (
+        {"apprunner_kms_key": "alias/mlflow"},
+        "apprunner_kms_key must be a KMS key ARN",
+    ),
+    "service name": ({"mlflow_apprunner_name": "ML"}, "mlflow_apprunner_name must be 4-26 lower case letters"),
+    "allowed hosts as a string": (
+        {"mlflow_apprunner_allowed_hosts": "*"},
+        "mlflow_apprunner_allowed_hosts must be a non-empty list",
+    ),
+    "backend override that is not a URI": (
+        {"mlflow_apprunner_backend_uri_override": "db.example.com"},
+        "mlflow_apprunner_backend_uri_override must be a postgresql://",
+    ),
+    "unknown URL scheme": ({"mlflow_apprunner_url_scheme": "ftp"}, "mlflow_apprunner_url_scheme must be http or https"),
+    "repository name": (
+        {"ecr_image_repository": "MLflow Image"},
+        "ecr_image_repository must be an ECR repository name",
+    ),
+    "bucket name": ({"s3_artifacts_bucket": "Bad_Bucket"}, 's3_artifacts_bucket "Bad_Bucket" is not a valid S3 bucket'),
+}
+
+
+def playbook(name: str, extra: dict, env: dict[str, str], tmp_path, *flags: str, inventory: str = "localhost,"):
+    vars_file = tmp_path / "vars.json"
+    vars_file.write_text(json.dumps(extra))
+    return run(["ansible-playbook", "-i", inventory, *flags, "-e", f"@{vars_file}", f"playbooks/{name}"], env)
+
+
+def changed(stdout: str) -> int:
+    recap = next(line for line in stdout.splitlines() if line.startswith("localhost"))
+    return int(recap.split("changed=")[1].split()[0])
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_bad_input_fails_before_any_change(case, apprunner_env, tmp_path):
+    bad, message = CASES[case]
+    before = snapshot(apprunner_env)
+    emulator("calls/reset", {})
+    result = playbook("apprunner.yml", {**GOOD, **bad}, apprunner_env, tmp_path, "-vvv")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-2000:]
+    assert message in output, output[-3000:]
+    assert "TASK [Artifact bucket]" not in output, "the AWS play started"
+    assert "hunter2hunter2" not in output
+    assert snapshot(apprunner_env) == before
+    assert emulator("calls")["calls"] == {}
+
+
+def test_check_mode_creates_nothing(apprunner_env, tmp_path):
+    name = f"plan-{uuid.uuid4().hex[:6]}"
+    before = snapshot(apprunner_env)
+    emulator("calls/reset", {})
+    result = playbook(
+        "apprunner.yml",
+        {**GOOD, "mlflow_apprunner_name": name, "s3_artifacts_bucket": f"mlflow-{name}"},
+        apprunner_env,
+        tmp_path,
+        "--check",
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert changed(result.stdout) >= 4 and "Check mode: nothing was created" in output
+    assert snapshot(apprunner_env) == before
+    assert not {"CreateService", "CreateAutoScalingConfiguration", "CreateVpcConnector"} & set(
+        emulator("calls")["calls"]
+    )
+
+
+@pytest.fixture(scope="module")
+def local_stack(apprunner_env):
+    subprocess.run([str(REPO / "tests/local/postgresql.sh"), "start"], check=True)
+    env = dict(apprunner_env)
+    for line in (REPO / "tests/output/local/postgresql.env").read_text().splitlines():
+        if line.startswith("export "):
+            key, _sep, value = line.removeprefix("export ").partition("=")
+            env[key] = value
+    return env
+
+
+E2E = {
+    "mlflow_apprunner_name": "mlflow-e2e",
+    "s3_artifacts_bucket": "mlflow-e2e-artifacts",
+    "ecr_image_wheelhouse": str(REPO / "tests/output/wheelhouse/cp311"),
+}
+
+
+def container(service_arn: str) -> str:
+    ids = subprocess.run(
+        ["docker", "ps", "-q", "--filter", f"label=mlops.apprunner-emulator={service_arn}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert len(ids) == 1, ids
+    return ids[0]
+
+
+def test_local_apprunner_end_to_end(local_stack, tmp_path):  # noqa: PLR0915 - one deployment, many checks
+    env = local_stack
+    started = time.monotonic()
+    first = playbook("apprunner.yml", E2E, env, tmp_path, inventory="inventories/local")
+    assert first.returncode == 0, (first.stdout + first.stderr)[-4000:]
+    print(f"first run: {time.monotonic() - started:.0f}s, changed={changed(first.stdout)}")
+    assert "URL: http://127.0.0." in first.stdout
+
+    check = run(["python", "tests/local/apprunner_client_check.py", "--service", "mlflow-e2e", "--scheme", "http"], env)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "OK: run" in check.stdout
+
+    emulator("calls/reset", {})
+    started = time.monotonic()
+    second = playbook("apprunner.yml", E2E, env, tmp_path, inventory="inventories/local")
+    assert second.returncode == 0, second.stdout[-3000:]
+    calls = emulator("calls")["calls"]
+    print(f"second run: {time.monotonic() - started:.0f}s, changed={changed(second.stdout)}, App Runner calls {calls}")
+    assert changed(second.stdout) == 0, [line for line in second.stdout.splitlines() if line.startswith("changed")]
+    assert not [op for op in calls if not op.startswith(("List", "Describe"))], calls
+
+    apprunner = client("apprunner", {**env, "AWS_ENDPOINT_URL": env["AWS_ENDPOINT_URL_APPRUNNER"]})
+    arn = next(
+        s["ServiceArn"] for s in apprunner.list_services()["ServiceSummaryList"] if s["ServiceName"] == "mlflow-e2e"
+    )
+    service = apprunner.describe_service(ServiceArn=arn)["Service"]
+    image = service["SourceConfiguration"]["ImageRepository"]["ImageConfiguration"]
+    login = json.loads(
+        client("secretsmanager", env).get_secret_value(SecretId="mlflow/mlflow-e2e/web-login")["SecretString"]
+    )
+    # Secrets travel as App Runner secrets (ARNs), never as plain variables.
+    assert set(image["RuntimeEnvironmentSecrets"]) == {"MLFLOW_TRACKING_AUTH_JSON", "MLFLOW_BACKEND_URI"}
+    assert all(v.startswith("arn:aws:secretsmanager:") for v in image["RuntimeEnvironmentSecrets"].values())
+    assert login["password"] not in json.dumps(image["RuntimeEnvironmentVariables"])
+    assert service["NetworkConfiguration"]["EgressConfiguration"]["EgressType"] == "VPC"
+    assert service["HealthCheckConfiguration"]["Path"] == "/health"
+    # The database stays private; the connector's group is the only one it admits.
+    db = client("rds", env).describe_db_instances(DBInstanceIdentifier="mlflow-e2e")["DBInstances"][0]
+    assert db["PubliclyAccessible"] is False and db["StorageEncrypted"] is True
+    # Artifacts went through the server into the bucket.
+    objects = client("s3", env).list_objects_v2(Bucket="mlflow-e2e-artifacts").get("Contents", [])
+    assert any(o["Key"].endswith("model.bin") for o in objects), objects
+    # The instance role has no FullAccess policy, only inline ones.
+    iam = client("iam", env)
+    assert iam.list_attached_role_policies(RoleName="mlflow-e2e-apprunner-instance")["AttachedPolicies"] == []
+    assert set(iam.list_role_policies(RoleName="mlflow-e2e-apprunner-instance")["PolicyNames"]) == {
+        "mlflow-artifacts",
+        "runtime-secrets",
+    }
+
+    # In the container: no credential on any command line.
+    box = container(arn)
+    cmdlines = subprocess.run(
+        ["docker", "exec", box, "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "mlflow server" in cmdlines or "mlflow" in cmdlines
+    assert login["password"] not in cmdlines and "local-pg-Passw0rd" not in cmdlines
+    # Migrations ran once; a restart finds the schema current. A stop is clean and quick.
+    logs = subprocess.run(["docker", "logs", box], capture_output=True, text=True, check=True)
+    assert "creating the MLflow schema" in logs.stderr or "no migration" in logs.stderr, logs.stderr[-2000:]
+    current = "[mlflow-entrypoint] database schema is current"
+    starts_before = subprocess.run(["docker", "logs", box], capture_output=True, text=True, check=True).stderr
+    started = time.monotonic()
+    subprocess.run(["docker", "stop", box], capture_output=True, text=True, check=True)
+    assert time.monotonic() - started < 20, "SIGTERM did not stop the container promptly"
+    state = subprocess.run(
+        ["docker", "inspect", "-f", "{{.State.ExitCode}}", box], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert state == "0", f"exit code {state} after SIGTERM"
+    subprocess.run(["docker", "start", box], check=True, capture_output=True)
+    deadline = time.monotonic() + 120
+    logs = ""
+    while time.monotonic() < deadline:
+        logs = subprocess.run(["docker", "logs", box], capture_output=True, text=True, check=False).stderr
+        if logs.count(current) > starts_before.count(current):
+            break
+        time.sleep(2)
+    assert logs.count(current) == starts_before.count(current) + 1, logs[-2000:]
+    assert logs.count("creating the MLflow schema") == starts_before.count("creating the MLflow schema")
+
+    teardown = playbook(
+        "apprunner_teardown.yml",
+        {**E2E, "mlflow_apprunner_teardown_confirm": "mlflow-e2e"},
+        env,
+        tmp_path,
+        inventory="inventories/local",
+    )
+    assert teardown.returncode == 0, teardown.stdout[-3000:]
+    assert "mlflow-e2e" not in {s["ServiceName"] for s in apprunner.list_services()["ServiceSummaryList"]}
+    assert client("s3", env).list_objects_v2(Bucket="mlflow-e2e-artifacts")["KeyCount"] > 0  # data kept
+    secrets = {s["Name"] for s in client("secretsmanager", env).list_secrets()["SecretList"]}
+    assert "mlflow/mlflow-e2e/web-login" in secrets
+
+
+def test_image_refuses_default_credentials(local_stack):
+    image = subprocess.run(
+        ["docker", "images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", "reference=*/mlflow-e2e"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert image, "the end-to-end test builds the image first"
+    result = subprocess.run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--network",
+            "host",
+            "-e",
+            "MLFLOW_TRACKING_USERNAME=mlflow",
+            "-e",
+            "MLFLOW_TRACKING_PASSWORD=mlflow",
+            "-e",
+            "MLFLOW_DB_HOST=127.0.0.1",
+            "-e",
+            "MLFLOW_DB_PASSWORD=x" * 3,
+            image[0],
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "MLFLOW_TRACKING_PASSWORD for user 'mlflow' is a default" in result.stderr
