@@ -14,7 +14,7 @@ description:
     so repeated changes do not run into the quota of five revisions.
   - O(state=absent) deletes every revision of the name. It fails if a service still uses one.
 author:
-  - mlops.mlflow_aws contributors
+  - mlops.mlflow_aws maintainers (@mlops-mlflow-aws)
 options:
   name:
     description: Name of the configuration (4 to 32 letters, digits, V(-) or V(_)).

@@ -17,7 +17,7 @@ description:
     rolled back) fails the task with the service status and the operation status.
   - A service left in C(CREATE_FAILED) by an earlier run cannot be updated; it is deleted and created again.
 author:
-  - mlops.mlflow_aws contributors
+  - mlops.mlflow_aws maintainers (@mlops-mlflow-aws)
 options:
   name:
     description: Name of the service (4 to 40 letters, digits, V(-) or V(_)).
@@ -336,7 +336,7 @@ class ServiceManager:
         if self.params["tags"] is not None:
             self.tags = {k: v for k, v in {**current_tags, **tags_to_set}.items() if k not in tags_to_remove}
         after = params_lib.comparable(service)
-        after.update({k: v for k, v in request.items()})
+        after.update(request)
         if target:
             after["Status"] = target
         self.diff["after"] = after

@@ -10,7 +10,7 @@ version_added: 0.1.0
 description:
   - Describes one App Runner service by name or ARN, or every service of the account and region.
 author:
-  - mlops.mlflow_aws contributors
+  - mlops.mlflow_aws maintainers (@mlops-mlflow-aws)
 options:
   name:
     description: Name of the service. Mutually exclusive with O(arn).

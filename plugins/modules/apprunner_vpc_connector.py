@@ -15,7 +15,7 @@ description:
     (C(replaced)). It then deletes the old revision unless a service still uses it (a warning says so).
     Point the service at the new ARN and the next run deletes the old revision.
 author:
-  - mlops.mlflow_aws contributors
+  - mlops.mlflow_aws maintainers (@mlops-mlflow-aws)
 options:
   name:
     description: Name of the connector (4 to 40 letters, digits, V(-) or V(_)).

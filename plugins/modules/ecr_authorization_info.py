@@ -10,7 +10,7 @@ description:
   - Calls C(GetAuthorizationToken) and returns the registry, user name and password to hand to
     M(community.docker.docker_login). The password is valid for 12 hours and is never logged.
 author:
-  - mlops.mlflow_aws contributors
+  - mlops.mlflow_aws maintainers (@mlops-mlflow-aws)
 options: {}
 extends_documentation_fragment:
   - amazon.aws.common.modules

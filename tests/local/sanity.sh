@@ -19,6 +19,10 @@ mkdir -p "$dest"
 (cd "$repo" && git ls-files -z --cached --others --exclude-standard \
     | grep -zv '^\.collections/' \
     | tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -C "$dest" -xf -
+# The collections our modules import (amazon.aws) sit next to it, as ansible-test's import and
+# ansible-doc tests resolve dependencies inside the same ansible_collections tree.
+deps="$(python3 -c 'import ansible_collections.amazon.aws as m, os; print(os.path.dirname(os.path.dirname(list(m.__path__)[0])))')"
+ln -sfn "$deps/amazon" "$root/ansible_collections/amazon"
 cd "$dest"
 # ansible-test lists files with git: give the copy an index of its own, or it would see the
 # outer checkout, where this directory is ignored.
