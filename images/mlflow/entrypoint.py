@@ -151,7 +151,7 @@ def migrate(uri: str) -> None:
     engine.dispose()
 
 
-def main() -> int:
+def main() -> int:  # noqa: PLR0915 - one linear start-up sequence
     env = dict(os.environ)
     port = env.get("PORT") or "8080"
     listen = env.get("LISTEN_ADDRESS") or "0.0.0.0"  # noqa: S104 - the container's published port
@@ -175,12 +175,21 @@ def main() -> int:
 
     server_env = {k: v for k, v in env.items() if not k.startswith(("MLFLOW_DB_", "MLFLOW_TRACKING_"))}
     server_env.pop("MLFLOW_BACKEND_URI", None)
+    # Pools sized for the default connection budget (docs/capacity.md): 2 workers x 2 stores x (2 + 3).
+    server_env.setdefault("MLFLOW_SQLALCHEMYSTORE_POOL_SIZE", "2")
+    server_env.setdefault("MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW", "3")
+    server_env.setdefault("MLFLOW_SQLALCHEMYSTORE_POOL_RECYCLE", "1800")
     server_env.update(
         MLFLOW_BACKEND_STORE_URI=uri,
         MLFLOW_SERVER_ALLOWED_HOSTS=",".join([*allowed, upstream]),
     )
     artifacts = env.get("MLFLOW_ARTIFACT_URI") or "/var/lib/mlflow/artifacts"
     workers = env.get("MLFLOW_WORKERS") or "2"
+    # gunicorn threads, not uvicorn: a uvicorn worker runs up to 40 requests at once, so a pool
+    # smaller than that exhausts under load and requests wait SQLAlchemy's 30 s pool timeout, then
+    # fail (as HTTP 400). A gthread worker runs MLFLOW_THREADS requests at once (docs/capacity.md).
+    threads = env.get("MLFLOW_THREADS") or "2"
+    gunicorn = f"--worker-class gthread --threads {threads} --timeout 120 --graceful-timeout 25 --keep-alive 5"
     server = subprocess.Popen(
         [
             "mlflow",
@@ -191,6 +200,8 @@ def main() -> int:
             internal_port,
             "--workers",
             workers,
+            "--gunicorn-opts",
+            gunicorn,
             "--serve-artifacts",
             "--artifacts-destination",
             artifacts,
@@ -200,6 +211,7 @@ def main() -> int:
         group="mlflow",
         cwd="/var/lib/mlflow",
     )
+    (RUN_DIR / "server.pid").write_text(f"{server.pid}\n")
     nginx = subprocess.Popen(["nginx", "-c", str(RUN_DIR / "nginx.conf"), "-g", "daemon off;"])
     children = [server, nginx]
     stopping = False

@@ -51,6 +51,15 @@ CASES = {
         "mlflow_apprunner_backend_uri_override must be a postgresql://",
     ),
     "unknown URL scheme": ({"mlflow_apprunner_url_scheme": "ftp"}, "mlflow_apprunner_url_scheme must be http or https"),
+    "more connections than the database allows": (
+        {"apprunner_max_size": 10},
+        "apprunner.yml: connection budget exceeded: 10 instances x 2 workers x 2 stores x (2 pool + 3 overflow) = 200"
+        " connections, but the database allows 71 (max_connections 81 - reserve 10). Lower apprunner_max_size",
+    ),
+    "bigger pools than the database allows": (
+        {"mlflow_apprunner_db_pool_size": 10, "mlflow_apprunner_db_max_overflow": 10},
+        "3 instances x 2 workers x 2 stores x (10 pool + 10 overflow) = 240",
+    ),
     "repository name": (
         {"ecr_image_repository": "MLflow Image"},
         "ecr_image_repository must be an ECR repository name",

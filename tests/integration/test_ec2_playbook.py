@@ -70,6 +70,15 @@ CASES = {
         {"rds_backend_password": "has@sign-in-it"},
         "rds_backend_password must be 8-128 printable ASCII",
     ),
+    "more connections than the database allows": (
+        {"mlflow_ec2_instance_count": 3},
+        "ec2.yml: connection budget exceeded: 3 hosts x workers x 2 stores x (pool + overflow) = 40 + 40 + 40 = 120"
+        " connections, but the database allows 71 (max_connections 81 - reserve 10). Lower mlflow_host_workers",
+    ),
+    "database class of unknown limit": (
+        {"rds_backend_instance_class": "db.serverless", "rds_backend_engine": "aurora-postgresql"},
+        "the connection limit of db.serverless is not known: set mlflow_ec2_db_max_connections",
+    ),
     "wildcard inline policy": (
         {
             "instance_profile_inline_policies": {

@@ -2,6 +2,7 @@
 # A real PostgreSQL on the controller (127.0.0.1), standing in for RDS where a test needs a
 # database the hosts can reach: moto's RDS endpoints are names, not servers.
 #   postgresql.sh start   initialise (once) and start the cluster, create the role and database
+#   postgresql.sh restart  restart it (every connection drops), as the load test's disruption
 #   postgresql.sh stop    stop the cluster this script started
 #   postgresql.sh env     print the env file's path (LOCAL_PG_URI, LOCAL_PG_PORT)
 # Settings: LOCAL_PG_PORT (default 55432). Needs Debian's postgresql package (make setup).
@@ -77,9 +78,18 @@ stop() {
     rm -f "$ENVFILE"
 }
 
+# A fast restart (what a failover or maintenance looks like to clients): every connection drops.
+restart() {
+    [[ -s "$DATA/postmaster.pid" ]] || die "local PostgreSQL is not running"
+    as_owner "$(bindir)/pg_ctl" -D "$DATA" -l "$DATA/server.log" -m fast -w -t 60 restart \
+        -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DATA" >/dev/null
+    log "local PostgreSQL: restarted"
+}
+
 case "${1:-start}" in
     start) start ;;
     stop) stop ;;
+    restart) restart ;;
     env) echo "$ENVFILE" ;;
-    *) die "usage: $0 start|stop|env" ;;
+    *) die "usage: $0 start|stop|restart|env" ;;
 esac
