@@ -20,6 +20,7 @@ import base64
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -34,8 +35,10 @@ LUA = Path(__file__).with_name("load.lua")
 
 
 class Api:
-    def __init__(self, url: str, user: str, password: str) -> None:
+    def __init__(self, url: str, user: str, password: str, insecure: bool = False) -> None:
         self.url = url.rstrip("/")
+        # A test stack's self-signed certificate (wrk does not verify certificates either).
+        self.context = ssl._create_unverified_context() if insecure else None  # noqa: S323
         token = base64.b64encode(f"{user}:{password}".encode()).decode()
         self.authorization = f"Basic {token}"
 
@@ -52,7 +55,7 @@ class Api:
         )
         for attempt in range(10):
             try:
-                with urllib.request.urlopen(request, timeout=30) as response:
+                with urllib.request.urlopen(request, timeout=30, context=self.context) as response:
                     return json.loads(response.read() or b"{}")
             except (urllib.error.URLError, ConnectionError) as exc:
                 if isinstance(exc, urllib.error.HTTPError) and exc.code < 500:
@@ -132,6 +135,7 @@ def main() -> int:  # noqa: PLR0915 - one linear procedure
     parser.add_argument("--disrupt-cmd", action="append", default=[])
     parser.add_argument("--pg-uri-file", help="file holding the database URI, to sample its connections")
     parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--insecure", action="store_true", help="do not verify the server's certificate")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk; make setup installs it)", file=sys.stderr)
@@ -139,7 +143,7 @@ def main() -> int:  # noqa: PLR0915 - one linear procedure
     if len(args.disrupt_at) != len(args.disrupt_cmd):
         parser.error("give one --disrupt-cmd per --disrupt-at")
     duration = args.seconds if args.seconds else args.minutes * 60
-    api = Api(args.url, args.user, Path(args.password_file).read_text().strip())
+    api = Api(args.url, args.user, Path(args.password_file).read_text().strip(), args.insecure)
 
     experiment = api.call("POST", "experiments/create", {"name": f"load-{int(time.time() * 1000)}"})["experiment_id"]
     runs = [
