@@ -31,9 +31,11 @@ start() {
         # shellcheck disable=SC1090
         source "$("$(dirname "$0")/moto.sh" env)"
         log "local App Runner: starting the emulator at $URL (log: $LOGFILE)"
-        (cd "$ROOT" && setsid "$PYTHON" -m tests.local.apprunner_emulator.server --host "$HOST" --port "$PORT" \
+        # Started from this shell (not a subshell), so $! is the emulator's own pid and stop finds it.
+        cd "$ROOT"
+        setsid "$PYTHON" -m tests.local.apprunner_emulator.server --host "$HOST" --port "$PORT" \
             --operation-seconds "${APPRUNNER_OPERATION_SECONDS:-2}" >"$LOGFILE" 2>&1 </dev/null &
-            echo $! >"$PIDFILE")
+        echo $! >"$PIDFILE"
         wait_for "App Runner emulator at $URL" 60 healthy
         log "local App Runner: ready (pid $(cat "$PIDFILE"))"
     fi
