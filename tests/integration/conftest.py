@@ -47,7 +47,11 @@ def run(args: list[str], env: dict[str, str], cwd: Path = REPO) -> subprocess.Co
 def check_role_input(role: str, extra_vars: dict, env: dict[str, str], tmp_path: Path) -> tuple[int, str]:
     """Run ROLE against localhost in check mode at -vvv with EXTRA_VARS; return (rc, output)."""
     play = tmp_path / "play.yml"
-    play.write_text(f"- hosts: localhost\n  gather_facts: false\n  roles:\n    - role: {role}\n")
+    play.write_text(
+        "- hosts: localhost\n  gather_facts: false\n"
+        "  vars: {ansible_python_interpreter: '{{ ansible_playbook_python }}'}\n"
+        f"  roles:\n    - role: {role}\n"
+    )
     vars_file = tmp_path / "vars.json"
     vars_file.write_text(json.dumps(extra_vars))
     args = ["ansible-playbook", "-i", "localhost,", "-c", "local", "--check", "-vvv", "-e", f"@{vars_file}", str(play)]
@@ -75,3 +79,27 @@ def emulator(path: str, body: dict | None = None) -> dict:
     data = None if body is None else json.dumps(body).encode()
     with urllib.request.urlopen(urllib.request.Request(f"{EMULATOR}/_emulator/{path}", data=data), timeout=10) as r:
         return json.loads(r.read() or b"{}")
+
+
+def module(name: str, args: dict, env: dict, tmp_path: Path, *flags: str) -> tuple[int, dict, str]:
+    """Run one module task; returns (rc, its result, the whole output)."""
+    play = tmp_path / "play.yml"
+    play.write_text(
+        json.dumps(
+            [
+                {
+                    "hosts": "localhost",
+                    "gather_facts": False,
+                    "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+                    "tasks": [{"name": "under test", f"mlops.mlflow_aws.{name}": args}],
+                }
+            ]
+        )
+    )
+    env = dict(env, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_CALLBACK_RESULT_FORMAT="json")
+    result = run(["ansible-playbook", "-i", "localhost,", "-c", "local", *flags, str(play)], env)
+    try:
+        task = json.loads(result.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    except (ValueError, KeyError, IndexError):
+        task = {}
+    return result.returncode, task, result.stdout + result.stderr

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-from conftest import emulator, run
+from conftest import emulator, module
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/module-test:1"
 ROLE = "arn:aws:iam::123456789012:role/ecr-access"
@@ -31,29 +28,6 @@ def image():
 
     subprocess.run(["docker", "tag", "mlops-mlflow-aws/debian-systemd:12", IMAGE], check=True)
     return IMAGE
-
-
-def module(name: str, args: dict, env: dict, tmp_path: Path, *flags: str) -> tuple[int, dict, str]:
-    """Run one module task; returns (rc, its result, the whole output)."""
-    play = tmp_path / "play.yml"
-    play.write_text(
-        json.dumps(
-            [
-                {
-                    "hosts": "localhost",
-                    "gather_facts": False,
-                    "tasks": [{"name": "under test", f"mlops.mlflow_aws.{name}": args}],
-                }
-            ]
-        )
-    )
-    env = dict(env, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_CALLBACK_RESULT_FORMAT="json")
-    result = run(["ansible-playbook", "-i", "localhost,", "-c", "local", *flags, str(play)], env)
-    try:
-        task = json.loads(result.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
-    except (ValueError, KeyError, IndexError):
-        task = {}
-    return result.returncode, task, result.stdout + result.stderr
 
 
 def calls() -> dict[str, int]:

@@ -72,8 +72,13 @@ CASES = {
     ),
     "more connections than the database allows": (
         {"mlflow_ec2_instance_count": 3},
-        "ec2.yml: connection budget exceeded: 3 hosts x workers x 2 stores x (pool + overflow) = 40 + 40 + 40 = 120"
+        "ec2.yml: connection budget exceeded: 3 hosts x workers x 2 stores x (pool + overflow), or PgBouncer pools"
+        " = 40 + 40 + 40 = 120"
         " connections, but the database allows 71 (max_connections 81 - reserve 10). Lower mlflow_host_workers",
+    ),
+    "PgBouncer pools larger than the database allows": (
+        {"mlflow_ec2_instance_count": 3, "mlflow_host_pgbouncer": True, "mlflow_host_pgbouncer_pool_size": 30},
+        "or PgBouncer pools = 30 + 30 + 30 = 90 connections, but the database allows 71",
     ),
     "database class of unknown limit": (
         {"rds_backend_instance_class": "db.serverless", "rds_backend_engine": "aurora-postgresql"},
@@ -123,3 +128,13 @@ def test_check_mode_plans_changes_and_creates_nothing(aws_env, tmp_path):
     assert int(recap.split("changed=")[1].split()[0]) >= 4, recap  # bucket, VPC, IAM role, web login secret
     assert "create bucket" in output and "Check mode: nothing was created" in output
     assert snapshot(aws_env) == before
+
+
+def test_pgbouncer_fits_a_fleet_the_direct_pools_do_not(aws_env, tmp_path):
+    """3 hosts need 120 connections with their own pools (the case above), 27 through PgBouncer."""
+    name = f"pgb{uuid.uuid4().hex[:6]}"
+    extra = {**GOOD, "mlflow_ec2_name": name, "s3_artifacts_bucket": f"mlflow-{name}", "mlflow_ec2_instance_count": 3}
+    result = playbook({**extra, "mlflow_host_pgbouncer": True}, aws_env, tmp_path, "--check")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "connection budget exceeded" not in output

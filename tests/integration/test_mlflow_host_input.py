@@ -1,7 +1,7 @@
 """Bad input to mlflow_host fails before any change, naming the variable, without secrets.
 
-Each case runs the role against localhost in check mode at -vvv: the input check is the
-role's first task, so a failing check means nothing was gathered, installed or written.
+Each case runs the role against localhost in check mode at -vvv: the input check follows only
+the (read-only) fact gathering, so a failing check means nothing was installed or written.
 """
 
 from __future__ import annotations
@@ -56,6 +56,27 @@ CASES = {
         },
         "mlflow_host_db_backup_before_upgrade works with PostgreSQL and MySQL backends only",
     ),
+    "PgBouncer with MySQL": (
+        {"mlflow_host_backend_uri": f"mysql+pymysql://mlflow:{DB_PASSWORD}@db:3306/x", "mlflow_host_pgbouncer": True},
+        "mlflow_host_pgbouncer works with PostgreSQL backends only (mlflow_host_backend_uri is mysql+pymysql)",
+    ),
+    "PgBouncer pool smaller than the requests": (
+        {
+            "mlflow_host_pgbouncer": True,
+            "mlflow_host_workers": 4,
+            "mlflow_host_threads": 2,
+            "mlflow_host_pgbouncer_pool_size": 3,
+        },
+        "mlflow_host_pgbouncer_pool_size (3) must be at least workers x mlflow_host_threads + 1 (9, or 0 for that)",
+    ),
+    "PgBouncer port out of range": (
+        {"mlflow_host_pgbouncer": True, "mlflow_host_pgbouncer_port": 70000},
+        "mlflow_host_pgbouncer_port must be between 1 and 65535",
+    ),
+    "PgBouncer TLS mode typo": (
+        {"mlflow_host_pgbouncer": True, "mlflow_host_pgbouncer_server_tls_sslmode": "verify_full"},
+        "mlflow_host_pgbouncer_server_tls_sslmode",
+    ),
     "bad environment name": ({"mlflow_host_environment": {"NOT-VALID": "x"}}, 'mlflow_host_environment: "NOT-VALID"'),
 }
 
@@ -66,5 +87,5 @@ def test_bad_input_fails_first_and_names_the_variable(ansible_env, tmp_path, ove
     assert rc == 2, output
     assert message in output
     assert "changed=0" in output and "failed=1" in output
-    assert "Gather the facts the role needs" not in output, "the role went past its input check"
+    assert "Install system packages" not in output, "the role went past its input check"
     assert DB_PASSWORD not in output, "the database password appeared in the playbook output"

@@ -151,3 +151,87 @@ def test_absent_keeps_a_final_snapshot_and_the_secret(tmp_path, aws_env):
     assert any(s.startswith(f"{name}-final-") for s in snapshots), snapshots
     assert secrets.describe_secret(SecretId=f"mlflow/{name}/db-master")["Name"] == f"mlflow/{name}/db-master"
     assert "Kept: final snapshot" in result.stdout
+
+
+def test_rds_proxy_in_front_of_the_database(tmp_path, aws_env):
+    """rds_backend_proxy: the servers' connection goes to the proxy, which alone reaches the database."""
+    name = f"px{uuid.uuid4().hex[:8]}"
+    playbook, facts = tmp_path / "play.yml", tmp_path / "facts.json"
+    playbook.write_text(PLAY)
+    command = [
+        "ansible-playbook",
+        "-i",
+        "localhost,",
+        str(playbook),
+        "-e",
+        f"ident={name}",
+        "-e",
+        f"facts_file={facts}",
+    ]
+    command += ["-e", "rds_backend_proxy=true", "-e", "rds_backend_proxy_max_connections_percent=50"]
+    before = snapshot(aws_env)
+    planned = run([*command, "--check"], aws_env)
+    assert planned.returncode == 0, planned.stdout[-3000:]
+    assert snapshot(aws_env) == before, "check mode created resources"
+
+    first = run(command, aws_env)
+    assert first.returncode == 0, first.stdout[-3000:]
+    second = run(command, aws_env)
+    assert second.returncode == 0 and "changed=0" in second.stdout, second.stdout[-3000:]
+    wired = json.loads(facts.read_text())
+
+    rds, ec2, iam = client("rds", aws_env), client("ec2", aws_env), client("iam", aws_env)
+    proxy = rds.describe_db_proxies(DBProxyName=name)["DBProxies"][0]
+    assert wired["db"]["host"] == proxy["Endpoint"] and wired["db"]["port"] == 5432 and wired["db"]["proxy"]
+    db = rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]
+    assert wired["db"]["direct_host"] == db["Endpoint"]["Address"] != proxy["Endpoint"]
+    assert proxy["RequireTLS"] is True and proxy["EngineFamily"] == "POSTGRESQL"
+    assert [a["SecretArn"] for a in proxy["Auth"]] == [wired["db"]["secret_arn"]]
+    targets = rds.describe_db_proxy_targets(DBProxyName=name)["Targets"]
+    assert [t["RdsResourceId"] for t in targets] == [name]
+    group = rds.describe_db_proxy_target_groups(DBProxyName=name)["TargetGroups"][0]
+    assert group["ConnectionPoolConfig"]["MaxConnectionsPercent"] == 50
+
+    # The servers' group reaches the proxy; the database admits the proxy and the servers.
+    proxy_group = ec2.describe_security_groups(GroupIds=proxy["VpcSecurityGroupIds"])["SecurityGroups"][0]
+    assert [g["GroupId"] for g in proxy_group["IpPermissions"][0]["UserIdGroupPairs"]] == [
+        wired["network"]["host_security_group_id"]
+    ]
+    db_group = ec2.describe_security_groups(GroupIds=[db["VpcSecurityGroups"][0]["VpcSecurityGroupId"]])[
+        "SecurityGroups"
+    ][0]
+    admitted = {g["GroupId"] for p in db_group["IpPermissions"] for g in p["UserIdGroupPairs"]}
+    assert admitted == {proxy_group["GroupId"], wired["network"]["host_security_group_id"]}
+
+    # The proxy's role reads exactly the database secret.
+    policy = iam.get_role_policy(RoleName=f"{name}-rds-proxy", PolicyName="read-db-credentials")["PolicyDocument"]
+    assert policy["Statement"] == [
+        {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [wired["db"]["secret_arn"]]}
+    ]
+    assert iam.list_attached_role_policies(RoleName=f"{name}-rds-proxy")["AttachedPolicies"] == []
+
+    # Teardown deletes the proxy, its group and role, and keeps the data.
+    absent = tmp_path / "absent.yml"
+    absent.write_text(
+        ABSENT.replace(
+            'rds_backend_identifier: "{{ ident }}"',
+            'rds_backend_identifier: "{{ ident }}"\n      rds_backend_vpc_id: "{{ vpc }}"',
+        )
+    )
+    gone = run(
+        [
+            "ansible-playbook",
+            "-i",
+            "localhost,",
+            str(absent),
+            "-e",
+            f"ident={name}",
+            "-e",
+            f"vpc={wired['network']['vpc_id']}",
+        ],
+        aws_env,
+    )
+    assert gone.returncode == 0, gone.stdout[-3000:]
+    assert name not in {p["DBProxyName"] for p in rds.describe_db_proxies()["DBProxies"]}
+    assert f"{name}-rds-proxy" not in {r["RoleName"] for r in iam.list_roles()["Roles"]}
+    assert "Kept: final snapshot" in gone.stdout

@@ -5,14 +5,16 @@
 #   moto.sh stop     stop the server this script started
 #   moto.sh reset    forget every resource (moto's reset API)
 #   moto.sh env      print the env file's path;  `. "$(tests/local/moto.sh env)"` to use it
-# Settings: MOTO_PORT (default 4566), MOTO_SERVER (default: moto_server on PATH).
+# Settings: MOTO_PORT (default 4566), MOTO_SERVER (default: tests/local/moto_server.py, moto_server
+# with the calls moto lacks).
 set -euo pipefail
 # shellcheck source=tests/local/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 MOTO_HOST=127.0.0.1
 MOTO_PORT="${MOTO_PORT:-4566}"
-MOTO_SERVER="${MOTO_SERVER:-moto_server}"
+# moto_server.py: moto plus the calls it lacks (ModifyDBProxy).
+MOTO_SERVER="${MOTO_SERVER:-$(cd "$(dirname "$0")" && pwd)/moto_server.py}"
 URL="http://$MOTO_HOST:$MOTO_PORT"
 PIDFILE="$LOCAL_STATE_DIR/moto.pid"
 LOGFILE="$LOCAL_STATE_DIR/moto.log"

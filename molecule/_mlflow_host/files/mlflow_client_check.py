@@ -5,6 +5,7 @@ exercise:  create an experiment and a run, log params, metrics and a batch, uplo
            register a model version, and check the unauthenticated answers. Prints JSON.
 check-run: read a run back and compare it with what exercise logged (after a crash).
 users:     MLflow basic-auth: create a user, check that it can read but not write.
+burst:     many clients at once, each logging batches to its own run, then every run read back.
 
 Credentials come from MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD, the tracking URI
 from MLFLOW_TRACKING_URI, S3 from the usual AWS variables (AWS_ENDPOINT_URL for moto).
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import boto3
@@ -163,6 +165,30 @@ def users(args: argparse.Namespace) -> dict:
     return result
 
 
+def burst(args: argparse.Namespace) -> dict:
+    """args.clients clients at once, args.batches log-batch calls each; every value must be stored."""
+    client = MlflowClient()
+    experiment_id = client.create_experiment(f"burst-{uuid.uuid4().hex[:8]}")
+    started = time.monotonic()
+
+    def one(index: int) -> tuple[str, int]:
+        run_id = client.create_run(experiment_id).info.run_id
+        for step in range(args.batches):
+            client.log_batch(run_id, metrics=[Metric("m", float(index * 1000 + step), int(time.time() * 1000), step)])
+        client.set_terminated(run_id)
+        return run_id, index
+
+    with ThreadPoolExecutor(max_workers=args.clients) as pool:
+        runs = list(pool.map(one, range(args.clients)))
+    seconds = time.monotonic() - started
+    for run_id, index in runs:
+        stored = sorted((m.step, m.value) for m in client.get_metric_history(run_id, "m"))
+        if stored != [(step, float(index * 1000 + step)) for step in range(args.batches)]:
+            fail(f"run {run_id}: {len(stored)} of {args.batches} values stored")
+    requests_made = args.clients * (args.batches + 2)
+    return {"clients": args.clients, "requests": requests_made, "seconds": round(seconds, 1), "lost": 0}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -173,12 +199,17 @@ def main() -> None:
     cr.add_argument("run_id")
     us = sub.add_parser("users")
     us.add_argument("--experiment-id", required=True)
+    bu = sub.add_parser("burst")
+    bu.add_argument("--clients", type=int, default=16)
+    bu.add_argument("--batches", type=int, default=20)
     args = parser.parse_args()
     mlflow.set_tracking_uri(os.environ["MLFLOW_TRACKING_URI"])
     if args.command == "exercise":
         out = exercise(args)
     elif args.command == "check-run":
         out = check_run(args.run_id)
+    elif args.command == "burst":
+        out = burst(args)
     else:
         out = users(args)
     print(json.dumps(out))
