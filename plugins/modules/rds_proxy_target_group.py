@@ -137,7 +137,7 @@ def validate(params):
     borrow = pool.get("connection_borrow_timeout")
     if borrow is not None and not 0 <= borrow <= 3600:
         problems.append(f"connection_pool.connection_borrow_timeout: {borrow} is not between 0 and 3600 seconds")
-    if (params["db_instance_identifiers"] or []) and (params["db_cluster_identifiers"] or []):
+    if params["db_instance_identifiers"] and params["db_cluster_identifiers"]:
         problems.append(
             "give db_instance_identifiers or db_cluster_identifiers, not both: a proxy forwards to one database"
         )

@@ -40,9 +40,12 @@ start() {
     if healthy; then
         log "local AWS: reusing the moto server at $URL"
     else
-        command -v "$MOTO_SERVER" >/dev/null 2>&1 || die "$MOTO_SERVER not found: run 'make setup' (moto[server] is in requirements-dev.txt)"
+        local server=("$MOTO_SERVER")
+        [[ "$MOTO_SERVER" == *.py ]] && server=(python3 "$MOTO_SERVER")
+        python3 -c 'import moto.server' 2>/dev/null || command -v "$MOTO_SERVER" >/dev/null 2>&1 \
+            || die "moto not found: run 'make setup' (moto[server] is in requirements-dev.txt)"
         log "local AWS: starting moto server at $URL (log: $LOGFILE)"
-        setsid "$MOTO_SERVER" -H "$MOTO_HOST" -p "$MOTO_PORT" >"$LOGFILE" 2>&1 </dev/null &
+        setsid "${server[@]}" -H "$MOTO_HOST" -p "$MOTO_PORT" >"$LOGFILE" 2>&1 </dev/null &
         echo $! >"$PIDFILE"
         wait_for "moto server at $URL" 60 healthy
         log "local AWS: ready (pid $(cat "$PIDFILE"))"

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """moto's server, plus the RDS call moto 5.2 lacks that the collection uses: ModifyDBProxy.
 
 moto parses the request and serialises the response from botocore's RDS model, as for its own
