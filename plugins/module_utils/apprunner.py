@@ -17,7 +17,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
-    compare_aws_tags,
 )
 
 # App Runner throttles with "ThrottlingException", which AWSRetry's default list does not include.
@@ -174,19 +173,8 @@ def get_tags(client, arn):
     return boto3_tag_list_to_ansible_dict(_retry(client.list_tags_for_resource)(ResourceArn=arn).get("Tags", []))
 
 
-def tag_changes(current, desired, purge):
-    """(tags to set, keys to remove) that turn CURRENT into DESIRED; DESIRED None means 'leave tags alone'."""
-    if desired is None:
-        return {}, []
-    return compare_aws_tags(current, desired, purge_tags=purge)
-
-
 def apply_tags(client, arn, to_set, to_remove):
     if to_remove:
         _retry(client.untag_resource)(ResourceArn=arn, TagKeys=to_remove)
     if to_set:
         _retry(client.tag_resource)(ResourceArn=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-
-
-def boto3_tags(tags):
-    return ansible_dict_to_boto3_tag_list(tags or {})

@@ -16,7 +16,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
-    compare_aws_tags,
 )
 
 # RDS refuses changes while a proxy is being created or modified: retried for a short while, the
@@ -97,22 +96,22 @@ def describe_targets(client, proxy_name, group_name):
     return _retry(client.describe_db_proxy_targets)(DBProxyName=proxy_name, TargetGroupName=group_name)["Targets"]
 
 
-def register_targets(client, proxy_name, group_name, instances, clusters):
+def _targets_request(proxy_name, group_name, instances, clusters):
     request = dict(DBProxyName=proxy_name, TargetGroupName=group_name)
     if instances:
         request["DBInstanceIdentifiers"] = instances
     if clusters:
         request["DBClusterIdentifiers"] = clusters
+    return request
+
+
+def register_targets(client, proxy_name, group_name, instances, clusters):
+    request = _targets_request(proxy_name, group_name, instances, clusters)
     return _retry_busy(client.register_db_proxy_targets)(**request)["DBProxyTargets"]
 
 
 def deregister_targets(client, proxy_name, group_name, instances, clusters):
-    request = dict(DBProxyName=proxy_name, TargetGroupName=group_name)
-    if instances:
-        request["DBInstanceIdentifiers"] = instances
-    if clusters:
-        request["DBClusterIdentifiers"] = clusters
-    _retry_busy(client.deregister_db_proxy_targets)(**request)
+    _retry_busy(client.deregister_db_proxy_targets)(**_targets_request(proxy_name, group_name, instances, clusters))
 
 
 # ---------------------------------------------------------------- tags
@@ -120,19 +119,8 @@ def get_tags(client, arn):
     return boto3_tag_list_to_ansible_dict(_retry(client.list_tags_for_resource)(ResourceName=arn)["TagList"])
 
 
-def tag_changes(current, desired, purge):
-    """(tags to set, keys to remove); nothing when DESIRED is None (tags left alone)."""
-    if desired is None:
-        return {}, []
-    return compare_aws_tags(current, desired, purge_tags=purge)
-
-
 def apply_tags(client, arn, to_set, to_remove):
     if to_remove:
         _retry(client.remove_tags_from_resource)(ResourceName=arn, TagKeys=list(to_remove))
     if to_set:
         _retry(client.add_tags_to_resource)(ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-
-
-def boto3_tags(tags):
-    return ansible_dict_to_boto3_tag_list(tags or {})

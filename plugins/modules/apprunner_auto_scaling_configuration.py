@@ -106,6 +106,7 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils import apprunner as api
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils.apprunner_results import to_snake
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import boto3_tags, tag_changes
 
 try:
     import botocore
@@ -187,7 +188,7 @@ def main():
             if current and params["tags"] is not None
             else {}
         )
-        to_set, to_remove = api.tag_changes(current_tags, params["tags"], params["purge_tags"])
+        to_set, to_remove = tag_changes(current_tags, params["tags"], params["purge_tags"])
         result["diff"] = dict(
             before=dict(current_values, tags=current_tags), after=dict(desired, tags=params["tags"] or current_tags)
         )
@@ -205,7 +206,7 @@ def main():
                 else {}
             )
             if new_tags:
-                request["Tags"] = api.boto3_tags(new_tags)
+                request["Tags"] = boto3_tags(new_tags)
             config, tags = api.create_auto_scaling_configuration(client, request), new_tags
             if params["wait"]:
                 config = wait_status(client, config["AutoScalingConfigurationArn"], "ACTIVE", params["wait_timeout"])

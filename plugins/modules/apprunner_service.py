@@ -236,6 +236,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils import apprunner as api
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils import apprunner_service_params as params_lib
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils.apprunner_results import service_result
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import boto3_tags, tag_changes
 
 try:
     import botocore
@@ -300,7 +301,7 @@ class ServiceManager:
         self.tags = self.params["tags"]
         if self.module.check_mode:
             return None
-        request = params_lib.create_request(self.params, desired, api.boto3_tags(tags))
+        request = params_lib.create_request(self.params, desired, boto3_tags(tags))
         response = api.create_service(self.client, request)
         service, operation_id = response["Service"], response["OperationId"]
         self.operation_ids.append(operation_id)
@@ -332,7 +333,7 @@ class ServiceManager:
         request = params_lib.update_request(service, desired)
         target = {"running": "RUNNING", "paused": "PAUSED"}.get(self.params["state"])
         current_tags = api.get_tags(self.client, service["ServiceArn"]) if self.params["tags"] is not None else {}
-        tags_to_set, tags_to_remove = api.tag_changes(current_tags, self.params["tags"], self.params["purge_tags"])
+        tags_to_set, tags_to_remove = tag_changes(current_tags, self.params["tags"], self.params["purge_tags"])
         if self.params["tags"] is not None:
             self.tags = {k: v for k, v in {**current_tags, **tags_to_set}.items() if k not in tags_to_remove}
         after = params_lib.comparable(service)

@@ -89,6 +89,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils import apprunner as api
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils.apprunner_results import to_snake
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import boto3_tags, tag_changes
 
 try:
     import botocore
@@ -160,7 +161,7 @@ def main():
             {"Subnets": sorted(latest["Subnets"]), "SecurityGroups": sorted(latest["SecurityGroups"])} if latest else {}
         )
         current_tags = api.get_tags(client, latest["VpcConnectorArn"]) if latest and params["tags"] is not None else {}
-        to_set, to_remove = api.tag_changes(current_tags, params["tags"], params["purge_tags"])
+        to_set, to_remove = tag_changes(current_tags, params["tags"], params["purge_tags"])
         connector, tags = latest, current_tags
         if current != desired:
             result.update(changed=True, replaced=bool(latest))
@@ -177,7 +178,7 @@ def main():
             )
             request = dict(VpcConnectorName=params["name"], **desired)
             if tags:
-                request["Tags"] = api.boto3_tags(tags)
+                request["Tags"] = boto3_tags(tags)
             connector = api.create_vpc_connector(client, request)
             for old in revisions:
                 delete_revision(module, client, old["VpcConnectorArn"], result)

@@ -154,6 +154,7 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils import rds_proxy as api
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import boto3_tags, tag_changes
 
 try:
     import botocore
@@ -234,7 +235,7 @@ def create_request(params):
     if params["vpc_security_group_ids"] is not None:
         request["VpcSecurityGroupIds"] = params["vpc_security_group_ids"]
     if params["tags"]:
-        request["Tags"] = api.boto3_tags(params["tags"])
+        request["Tags"] = boto3_tags(params["tags"])
     return request
 
 
@@ -317,7 +318,7 @@ def ensure_present(module, client, current, result):
     if params["wait"] and current["Status"] != "available":
         current = api.wait_for_proxy(client, params["name"], params["wait_timeout"])
     tags = api.get_tags(client, current["DBProxyArn"])
-    to_set, to_remove = api.tag_changes(tags, params["tags"], params["purge_tags"])
+    to_set, to_remove = tag_changes(tags, params["tags"], params["purge_tags"])
     request = modify_request(params, current)
     new_tags = {k: v for k, v in {**tags, **to_set}.items() if k not in to_remove}
     if request or to_set or to_remove:

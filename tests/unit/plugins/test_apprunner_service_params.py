@@ -6,6 +6,7 @@ import pytest
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils import apprunner as api
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils import apprunner_service_params as p
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils.apprunner_results import to_snake
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import tag_changes
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlflow:3.17.2"
 
@@ -228,6 +229,6 @@ def test_a_deleted_service_ends_the_wait():
 
 
 def test_tag_changes_leave_tags_alone_when_none_are_given():
-    assert api.tag_changes({"a": "1"}, None, True) == ({}, [])
-    assert api.tag_changes({"a": "1"}, {"b": "2"}, True) == ({"b": "2"}, ["a"])
-    assert api.tag_changes({"a": "1"}, {"b": "2"}, False) == ({"b": "2"}, [])
+    assert tag_changes({"a": "1"}, None, True) == ({}, [])
+    assert tag_changes({"a": "1"}, {"b": "2"}, True) == ({"b": "2"}, ["a"])
+    assert tag_changes({"a": "1"}, {"b": "2"}, False) == ({"b": "2"}, [])
