@@ -83,7 +83,8 @@ CASES = {
             "mlflow_host_pgbouncer_client_auth": "md5",
             "mlflow_host_pgbouncer_listen_address": "10.0.0.5",
         },
-        'mlflow_host_pgbouncer_client_auth md5 needs a loopback mlflow_host_pgbouncer_listen_address (127.x.x.x, ::1), not "10.0.0.5"',
+        "mlflow_host_pgbouncer_client_auth md5 needs a loopback mlflow_host_pgbouncer_listen_address"
+        ' (127.x.x.x, ::1), not "10.0.0.5"',
     ),
     "bad environment name": ({"mlflow_host_environment": {"NOT-VALID": "x"}}, 'mlflow_host_environment: "NOT-VALID"'),
 }
