@@ -28,4 +28,18 @@ def snapshot(env: dict[str, str]) -> dict[str, set[str]]:
         "db_subnet_groups": {g["DBSubnetGroupName"] for g in rds.describe_db_subnet_groups()["DBSubnetGroups"]},
         "secrets": {s["Name"] for s in client("secretsmanager", env).list_secrets()["SecretList"]},
         "iam_roles": {r["RoleName"] for r in client("iam", env).list_roles()["Roles"]},
+        "db_proxies": {p["DBProxyName"] for p in rds.describe_db_proxies()["DBProxies"]},
     }
+
+
+def vpc_with_subnets(env: dict[str, str], zones: str = "ab") -> tuple[str, list[str]]:
+    """A VPC (10.77.0.0/16) with one subnet in each of ZONES (us-east-1a, ...)."""
+    ec2 = client("ec2", env)
+    vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, zone in enumerate(zones)
+    ]
+    return vpc, subnets

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from aws_state import client, snapshot
+from aws_state import client, snapshot, vpc_with_subnets
 from conftest import run
 
 PLAY = """
@@ -40,6 +40,20 @@ PLAY = """
 """
 
 
+def plan_apply_reapply(command: list[str], env: dict[str, str]):
+    """Check mode plans changes and creates nothing; the run succeeds; a re-run changes nothing."""
+    before = snapshot(env)
+    planned = run([*command, "--check"], env)
+    assert planned.returncode == 0, planned.stdout[-3000:]
+    assert "changed=0" not in planned.stdout
+    assert snapshot(env) == before, "check mode created resources"
+    first = run(command, env)
+    assert first.returncode == 0, first.stdout[-3000:]
+    second = run(command, env)
+    assert second.returncode == 0 and "changed=0" in second.stdout, second.stdout[-3000:]
+    return planned, first, second
+
+
 def test_database_private_encrypted_reachable_from_hosts_only_and_password_never_shown(tmp_path, aws_env):
     name = f"db{uuid.uuid4().hex[:8]}"
     playbook, facts = tmp_path / "play.yml", tmp_path / "facts.json"
@@ -56,16 +70,7 @@ def test_database_private_encrypted_reachable_from_hosts_only_and_password_never
         f"facts_file={facts}",
     ]
 
-    before = snapshot(aws_env)
-    planned = run([*command, "--check"], aws_env)
-    assert planned.returncode == 0, planned.stdout[-3000:]
-    assert "changed=0" not in planned.stdout
-    assert snapshot(aws_env) == before, "check mode created resources"
-
-    first = run(command, aws_env)
-    assert first.returncode == 0, first.stdout[-3000:]
-    second = run(command, aws_env)
-    assert second.returncode == 0 and "changed=0" in second.stdout, second.stdout[-3000:]
+    planned, first, second = plan_apply_reapply(command, aws_env)
     wired = json.loads(facts.read_text())
 
     secret = json.loads(
@@ -120,14 +125,8 @@ ABSENT = """
 
 def test_absent_keeps_a_final_snapshot_and_the_secret(tmp_path, aws_env):
     name = f"gone{uuid.uuid4().hex[:8]}"
-    rds, secrets, ec2 = client("rds", aws_env), client("secretsmanager", aws_env), client("ec2", aws_env)
-    vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"][
-            "SubnetId"
-        ]
-        for i, zone in enumerate("ab")
-    ]
+    rds, secrets = client("rds", aws_env), client("secretsmanager", aws_env)
+    _vpc, subnets = vpc_with_subnets(aws_env)
     rds.create_db_subnet_group(DBSubnetGroupName=f"{name}-db", DBSubnetGroupDescription="t", SubnetIds=subnets)
     rds.create_db_instance(
         DBInstanceIdentifier=name,
@@ -169,15 +168,7 @@ def test_rds_proxy_in_front_of_the_database(tmp_path, aws_env):
         f"facts_file={facts}",
     ]
     command += ["-e", "rds_backend_proxy=true", "-e", "rds_backend_proxy_max_connections_percent=50"]
-    before = snapshot(aws_env)
-    planned = run([*command, "--check"], aws_env)
-    assert planned.returncode == 0, planned.stdout[-3000:]
-    assert snapshot(aws_env) == before, "check mode created resources"
-
-    first = run(command, aws_env)
-    assert first.returncode == 0, first.stdout[-3000:]
-    second = run(command, aws_env)
-    assert second.returncode == 0 and "changed=0" in second.stdout, second.stdout[-3000:]
+    plan_apply_reapply(command, aws_env)
     wired = json.loads(facts.read_text())
 
     rds, ec2, iam = client("rds", aws_env), client("ec2", aws_env), client("iam", aws_env)

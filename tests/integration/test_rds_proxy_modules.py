@@ -10,7 +10,7 @@ import json
 import uuid
 
 import pytest
-from aws_state import client
+from aws_state import client, vpc_with_subnets
 from conftest import module
 
 
@@ -20,13 +20,7 @@ def net(aws_env):
     ec2, rds = client("ec2", aws_env), client("rds", aws_env)
     secrets, iam = client("secretsmanager", aws_env), client("iam", aws_env)
     ident = f"px{uuid.uuid4().hex[:8]}"
-    vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"][
-            "SubnetId"
-        ]
-        for i, zone in ((1, "a"), (2, "b"), (3, "c"))
-    ]
+    vpc, subnets = vpc_with_subnets(aws_env, "abc")
     groups = [
         ec2.create_security_group(GroupName=f"{ident}-{n}", Description="proxy", VpcId=vpc)["GroupId"] for n in (1, 2)
     ]
