@@ -4,6 +4,9 @@ Order: read and check the configuration (refusing default or missing credentials
 password file, bring the database schema up to date under a database lock (only when it is behind),
 then run `mlflow server` on a loopback port and nginx on $PORT. SIGTERM/SIGINT stop both cleanly;
 if either exits, the other is stopped and the container exits non-zero.
+
+The rules (logins, database URI and TLS, server environment) are pure functions of the environment,
+tested without a container by tests/unit/test_entrypoint.py; importing this module starts nothing.
 """
 
 from __future__ import annotations
@@ -12,18 +15,24 @@ import json
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 RUN_DIR = Path("/run/mlflow")
+# System CAs + the RDS global bundle, written by the Dockerfile when images/mlflow/rds-ca/ has it.
+CA_BUNDLE = Path("/etc/mlflow/rds-ca/bundle.pem")
+SSLMODES = ("disable", "require", "verify-ca", "verify-full")
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
 # Seed-style defaults that must never reach a deployed server.
 DEFAULT_SECRETS = {"mlflow", "password", "admin", "changeme"}
 MIN_PASSWORD = 12
+MAX_PASSWORD_BYTES = 256  # `openssl passwd -6` silently truncates longer passwords
 MIGRATION_LOCK = 7716_0001  # advisory lock key (PostgreSQL) / lock name suffix (MySQL)
+BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 
 
 class ConfigError(Exception):
@@ -34,24 +43,117 @@ def log(message: str) -> None:
     print(f"[mlflow-entrypoint] {message}", file=sys.stderr, flush=True)
 
 
-def _json_env(name: str) -> dict:
-    raw = os.environ.get(name, "")
+def _json_env(env: dict[str, str], name: str) -> object:
+    raw = env.get(name, "")
     if not raw:
-        return {}
+        return None
     try:
-        value = json.loads(raw)
+        return json.loads(raw)
     except ValueError:
         raise ConfigError(f"{name} is not JSON") from None
-    if not isinstance(value, dict):
-        raise ConfigError(f"{name} must be a JSON object")
-    return value
 
 
-def backend_uri(env: dict[str, str]) -> str:
-    """MLFLOW_BACKEND_URI, or one built from MLFLOW_DB_* (over an RDS-style MLFLOW_DB_SECRET_JSON)."""
+def _check_user(name: str, password: str, name_var: str, password_var: str) -> None:
+    """A user name nginx's htpasswd parser and HTTP basic auth accept; a password that is no default."""
+    if not name or ":" in name or name.startswith("#") or not name.isprintable():
+        raise ConfigError(
+            f"{name_var}: user name {name!r} must be non-empty printable characters without ':' "
+            "and must not start with '#'"
+        )
+    if password in DEFAULT_SECRETS or password == name or len(password) < MIN_PASSWORD:
+        raise ConfigError(
+            f"{password_var} for user {name!r} is a default or shorter than {MIN_PASSWORD} characters; "
+            "refusing to start"
+        )
+    if not password.isprintable() or len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise ConfigError(
+            f"{password_var} for user {name!r} must be printable characters (no line breaks or tabs), "
+            f"at most {MAX_PASSWORD_BYTES} bytes"
+        )
+
+
+def _json_users(env: dict[str, str]) -> list[tuple[str, str]]:
+    """MLFLOW_TRACKING_AUTH_JSON taken whole: {"username", "password"} or a list of such objects."""
+    name = "MLFLOW_TRACKING_AUTH_JSON"
+    value = _json_env(env, name)
+    if value is None:
+        return []
+    entries = value if isinstance(value, list) else [value]
+    users = []
+    for entry in entries:
+        if not (isinstance(entry, dict) and isinstance(entry.get("username"), str)):
+            raise ConfigError(f'{name} must be {{"username": ..., "password": ...}} or a list of them')
+        if not isinstance(entry.get("password"), str):
+            raise ConfigError(f"{name} has no password (a string) for user {entry['username']!r}")
+        _check_user(entry["username"], entry["password"], name, name)
+        users.append((entry["username"], entry["password"]))
+    return users
+
+
+def tracking_users(env: dict[str, str]) -> list[tuple[str, str]]:
+    """(user, password) pairs from MLFLOW_TRACKING_AUTH_JSON and MLFLOW_TRACKING_USERNAME/_PASSWORD.
+
+    The JSON secret is never split (its password may hold any printable character, commas included);
+    the two plain variables list users comma-separated, so their passwords cannot contain a comma.
+    """
+    users = _json_users(env)
+    names = [n.strip() for n in env.get("MLFLOW_TRACKING_USERNAME", "").split(",") if n.strip()]
+    passwords = [p for p in env.get("MLFLOW_TRACKING_PASSWORD", "").split(",") if p]
+    if len(names) != len(passwords):
+        raise ConfigError(
+            "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD must list the same number of users "
+            "(comma-separated); for a password with a comma use MLFLOW_TRACKING_AUTH_JSON"
+        )
+    for name, password in zip(names, passwords, strict=True):
+        _check_user(name, password, "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD")
+        users.append((name, password))
+    if not users:
+        raise ConfigError(
+            "no web login: set MLFLOW_TRACKING_AUTH_JSON (username and password) or "
+            "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD"
+        )
+    seen = [name for name, _pw in users]
+    if len(set(seen)) != len(seen):
+        raise ConfigError("a web user is listed twice (MLFLOW_TRACKING_AUTH_JSON / MLFLOW_TRACKING_USERNAME)")
+    return users
+
+
+def db_tls(env: dict[str, str], family: str, bundle: Path = CA_BUNDLE) -> tuple[str, dict[str, str]]:
+    """(sslmode, URI query arguments) for a URI built from MLFLOW_DB_*: TLS unless disabled explicitly.
+
+    PostgreSQL (libpq): sslmode/sslrootcert. MySQL (SQLAlchemy's mysqldb/pymysql dialects turn
+    ssl_ca / ssl_check_hostname into the driver's ssl dict; any ssl option makes PyMySQL >= 1.2 refuse
+    a server without TLS; migrate() checks the connection for older ones).
+    """
+    rootcert = env.get("MLFLOW_DB_SSLROOTCERT") or (str(bundle) if bundle.is_file() else "")
+    mode = env.get("MLFLOW_DB_SSLMODE") or ("verify-full" if rootcert else "require")
+    if mode not in SSLMODES:
+        raise ConfigError(f"MLFLOW_DB_SSLMODE must be one of {', '.join(SSLMODES)}, got {mode!r}")
+    if mode.startswith("verify") and not rootcert:
+        raise ConfigError(
+            f"MLFLOW_DB_SSLMODE={mode} needs a CA bundle: set MLFLOW_DB_SSLROOTCERT, or build the image "
+            "with images/mlflow/rds-ca/global-bundle.pem"
+        )
+    if mode.startswith("verify") and not Path(rootcert).is_file():
+        raise ConfigError(f"MLFLOW_DB_SSLROOTCERT {rootcert!r} is not a file")
+    if family == "postgresql":
+        return mode, {"sslmode": mode, **({"sslrootcert": rootcert} if mode.startswith("verify") else {})}
+    if mode == "disable":
+        return mode, {}
+    if mode == "require":
+        return mode, {"ssl_check_hostname": "false"}  # encrypted, certificate not checked (no CA)
+    return mode, {"ssl_ca": rootcert, "ssl_check_hostname": "true" if mode == "verify-full" else "false"}
+
+
+def backend_uri(env: dict[str, str], bundle: Path = CA_BUNDLE) -> tuple[str, str | None]:
+    """(URI, sslmode): MLFLOW_BACKEND_URI as given (sslmode None: the user owns it), or one built from
+    MLFLOW_DB_* over an RDS-style MLFLOW_DB_SECRET_JSON, with TLS (db_tls)."""
     if env.get("MLFLOW_BACKEND_URI"):
-        return env["MLFLOW_BACKEND_URI"]
-    secret = _json_env("MLFLOW_DB_SECRET_JSON")
+        return env["MLFLOW_BACKEND_URI"], None
+    secret = _json_env(env, "MLFLOW_DB_SECRET_JSON")
+    secret = {} if secret is None else secret
+    if not isinstance(secret, dict):
+        raise ConfigError("MLFLOW_DB_SECRET_JSON must be a JSON object")
     engine = str(secret.get("engine", ""))
     dialect = env.get("MLFLOW_DB_DIALECT") or (
         "postgresql+psycopg" if engine.startswith(("postgres", "aurora-postgresql")) else "mysql+pymysql"
@@ -66,48 +168,86 @@ def backend_uri(env: dict[str, str]) -> str:
         raise ConfigError("no database: set MLFLOW_BACKEND_URI, or MLFLOW_DB_HOST (or MLFLOW_DB_SECRET_JSON)")
     if not password or password in DEFAULT_SECRETS:
         raise ConfigError("MLFLOW_DB_PASSWORD is missing or a well-known default; refusing to start")
-    query = "?sslmode=prefer" if family == "postgresql" else ""
-    return f"{dialect}://{quote(str(user), safe='')}:{quote(str(password), safe='')}@{host}:{port}/{database}{query}"
+    mode, query = db_tls(env, family, bundle)
+    tail = f"?{urlencode(query, safe='/', quote_via=quote)}" if query else ""
+    credentials = f"{quote(str(user), safe='')}:{quote(str(password), safe='')}"
+    return f"{dialect}://{credentials}@{host}:{port}/{quote(str(database), safe='')}{tail}", mode
 
 
-def tracking_users(env: dict[str, str]) -> list[tuple[str, str]]:
-    """(user, password) pairs from MLFLOW_TRACKING_USERNAME/PASSWORD (comma-separated) or _AUTH_JSON."""
-    auth = _json_env("MLFLOW_TRACKING_AUTH_JSON")
-    names = (env.get("MLFLOW_TRACKING_USERNAME") or auth.get("username") or "").split(",")
-    passwords = (env.get("MLFLOW_TRACKING_PASSWORD") or auth.get("password") or "").split(",")
-    names, passwords = [n.strip() for n in names if n.strip()], [p for p in passwords if p]
-    if not names or len(names) != len(passwords):
-        raise ConfigError(
-            "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD must list the same number of users "
-            "(comma-separated), or MLFLOW_TRACKING_AUTH_JSON must hold username and password"
-        )
-    for name, password in zip(names, passwords, strict=True):
-        if password in DEFAULT_SECRETS or password == name or len(password) < MIN_PASSWORD:
-            raise ConfigError(
-                f"MLFLOW_TRACKING_PASSWORD for user {name!r} is a default or shorter than {MIN_PASSWORD} "
-                "characters; refusing to start"
-            )
-        if ":" in name:
-            raise ConfigError(f"MLFLOW_TRACKING_USERNAME {name!r} must not contain ':'")
-    return list(zip(names, passwords, strict=True))
+def _flag(env: dict[str, str], name: str) -> bool | None:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return None
+    if raw not in BOOLEANS:
+        raise ConfigError(f"{name} must be true or false, got {env[name]!r}")
+    return BOOLEANS[raw]
+
+
+def job_execution(env: dict[str, str]) -> bool:
+    """MLflow's job runner (huey consumers, each with its own database pool): off unless asked for.
+    MLFLOW_JOB_EXECUTION wins; MLflow's own MLFLOW_SERVER_ENABLE_JOB_EXECUTION is honoured otherwise."""
+    for name in ("MLFLOW_JOB_EXECUTION", "MLFLOW_SERVER_ENABLE_JOB_EXECUTION"):
+        value = _flag(env, name)
+        if value is not None:
+            return value
+    return False
+
+
+def server_environment(env: dict[str, str], uri: str, upstream: str) -> dict[str, str]:
+    """The environment of `mlflow server`: no login or database secret but the URI in
+    MLFLOW_BACKEND_STORE_URI (never on a command line), pools sized for docs/capacity.md."""
+    server_env = {k: v for k, v in env.items() if not k.startswith(("MLFLOW_DB_", "MLFLOW_TRACKING_"))}
+    server_env.pop("MLFLOW_BACKEND_URI", None)
+    # Pools sized for the default connection budget (docs/capacity.md): 2 workers x 2 stores x (2 + 3).
+    server_env.setdefault("MLFLOW_SQLALCHEMYSTORE_POOL_SIZE", "2")
+    server_env.setdefault("MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW", "3")
+    server_env.setdefault("MLFLOW_SQLALCHEMYSTORE_POOL_RECYCLE", "1800")
+    allowed = [h.strip() for h in env.get("MLFLOW_ALLOWED_HOSTS", "*.awsapprunner.com").split(",") if h.strip()]
+    server_env.update(
+        MLFLOW_BACKEND_STORE_URI=uri,
+        MLFLOW_SERVER_ALLOWED_HOSTS=",".join([*allowed, upstream]),
+        MLFLOW_SERVER_ENABLE_JOB_EXECUTION=str(job_execution(env)).lower(),
+    )
+    return server_env
+
+
+def htpasswd_text(users: list[tuple[str, str]], digests: list[str]) -> str:
+    if len(digests) != len(users):
+        raise ConfigError("openssl passwd returned an unexpected number of hashes")
+    return "".join(f"{name}:{digest}\n" for (name, _pw), digest in zip(users, digests, strict=True))
+
+
+def hash_passwords(passwords: list[str]) -> list[str]:
+    """SHA-512 crypt hashes from openssl, one per line of stdin (never on the command line)."""
+    return subprocess.run(
+        ["openssl", "passwd", "-6", "-stdin"],
+        input="".join(f"{password}\n" for password in passwords),
+        capture_output=True,
+        encoding="utf-8",
+        check=True,
+    ).stdout.split()
 
 
 def write_htpasswd(users: list[tuple[str, str]]) -> None:
-    """SHA-512 crypt hashes from openssl; passwords go through stdin, never the command line."""
-    hashes = subprocess.run(
-        ["openssl", "passwd", "-6", "-stdin"],
-        input="".join(f"{password}\n" for _name, password in users),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    text = htpasswd_text(users, hash_passwords([password for _name, password in users]))
     path = RUN_DIR / "htpasswd"
     path.touch(mode=0o640)
     shutil.chown(path, "root", "www-data")  # nginx workers run as www-data
-    path.write_text("".join(f"{name}:{digest}\n" for (name, _pw), digest in zip(users, hashes, strict=True)))
+    path.write_text(text, encoding="utf-8")
 
 
-def migrate(uri: str) -> None:
+def check_mysql_tls(engine: object, sslmode: str | None) -> None:
+    """PyMySQL before 1.2 carries on in clear text when the server offers no TLS: refuse that.
+    (libpq enforces sslmode itself.)"""
+    if sslmode in (None, "disable") or engine.dialect.name != "mysql":
+        return
+    with engine.connect() as conn:
+        sock = getattr(conn.connection.dbapi_connection, "_sock", None)
+    if sock is not None and not isinstance(sock, ssl.SSLSocket):
+        raise ConfigError(f"MLFLOW_DB_SSLMODE={sslmode} but the MySQL server did not negotiate TLS")
+
+
+def migrate(uri: str, sslmode: str | None) -> None:
     """Create or upgrade the schema only when it is behind, holding a database-wide lock."""
     # Heavy imports, only once the configuration checked out.
     import sqlalchemy  # noqa: PLC0415
@@ -120,10 +260,13 @@ def migrate(uri: str) -> None:
             current = utils._get_schema_version(engine)
             break
         except sqlalchemy.exc.OperationalError as exc:
-            log(f"database not reachable yet ({type(exc.orig).__name__}); retry {attempt + 1}/30")
+            # The driver's reason (no password in it): refused TLS or certificate, DNS, timeout, ...
+            reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0][:300]
+            log(f"database not reachable yet ({reason}); retry {attempt + 1}/30")
             time.sleep(2)
     else:
-        raise ConfigError("database not reachable after 60 s")
+        raise ConfigError(f"database not reachable after 60 s ({reason})")
+    check_mysql_tls(engine, sslmode)
     if current == head:
         log(f"database schema is current ({head}); no migration")
         return
@@ -162,27 +305,21 @@ def main() -> int:  # noqa: PLR0915 - one linear start-up sequence
         if not port.isdigit() or not 1 <= int(port) <= 65535:
             raise ConfigError(f"PORT {port!r} is not a port number")
         users = tracking_users(env)
-        uri = backend_uri(env)
+        uri, sslmode = backend_uri(env)
+        server_env = server_environment(env, uri, upstream)
+        if sslmode == "disable":
+            log("WARNING: MLFLOW_DB_SSLMODE=disable: the database connection is not encrypted (local tests only)")
+        log(f"database TLS: {'as given in MLFLOW_BACKEND_URI' if sslmode is None else 'sslmode=' + sslmode}")
+        log(f"job execution: {server_env['MLFLOW_SERVER_ENABLE_JOB_EXECUTION']}")
         write_htpasswd(users)
-        migrate(uri)
+        migrate(uri, sslmode)
     except ConfigError as exc:
         log(f"configuration error: {exc}")
         return 2
-    allowed = [h.strip() for h in env.get("MLFLOW_ALLOWED_HOSTS", "*.awsapprunner.com").split(",") if h.strip()]
     template = Path("/etc/mlflow/nginx.conf.template").read_text()
     conf = template.replace("${UPSTREAM}", upstream).replace("${LISTEN}", f"{listen}:{port}")
     (RUN_DIR / "nginx.conf").write_text(conf)
 
-    server_env = {k: v for k, v in env.items() if not k.startswith(("MLFLOW_DB_", "MLFLOW_TRACKING_"))}
-    server_env.pop("MLFLOW_BACKEND_URI", None)
-    # Pools sized for the default connection budget (docs/capacity.md): 2 workers x 2 stores x (2 + 3).
-    server_env.setdefault("MLFLOW_SQLALCHEMYSTORE_POOL_SIZE", "2")
-    server_env.setdefault("MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW", "3")
-    server_env.setdefault("MLFLOW_SQLALCHEMYSTORE_POOL_RECYCLE", "1800")
-    server_env.update(
-        MLFLOW_BACKEND_STORE_URI=uri,
-        MLFLOW_SERVER_ALLOWED_HOSTS=",".join([*allowed, upstream]),
-    )
     artifacts = env.get("MLFLOW_ARTIFACT_URI") or "/var/lib/mlflow/artifacts"
     workers = env.get("MLFLOW_WORKERS") or "2"
     # gunicorn threads, not uvicorn: a uvicorn worker runs up to 40 requests at once, so a pool

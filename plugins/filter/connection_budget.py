@@ -6,23 +6,26 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: mlflow_connection_budget
-short_description: Database connections an MLflow fleet can open, against what the database allows
+short_description: Database connections a whole MLflow deployment can open, against what the database allows
 version_added: 0.1.0
 description:
-  - Each MLflow server worker keeps one SQLAlchemy pool per store (tracking and model registry),
-    each up to pool size + overflow connections. A fleet can therefore open
-    instances x workers x stores x (pool size + overflow) connections.
-  - Returns that figure and whether it fits in the database's limit minus a reserve (for
-    superusers, maintenance and migrations).
+  - One rule for every target. Each MLflow server worker keeps one SQLAlchemy pool per store (tracking
+    and model registry), each up to pool size + overflow connections; MLflow's job runner, when on,
+    adds its consumer processes, each with the same pools. A host behind PgBouncer opens at most its
+    PgBouncer pool per database instead. RDS Proxy caps the database's connections itself.
+  - The database's limit is O(_input.database.max_connections), or the RDS default of its instance class.
+  - Returns the figure, whether it fits in the limit minus a reserve, and C(problems), messages that
+    name the variables to turn (empty when everything fits).
 author:
   - mlops.mlflow_aws maintainers (@mlops-mlflow-aws)
 options:
   _input:
     description:
-      - The fleet, a dictionary with C(instances) (servers, or the most instances auto scaling may run),
-        C(workers) (server processes per instance), C(pool_size) and C(max_overflow)
-        (MLFLOW_SQLALCHEMYSTORE_POOL_SIZE / _MAX_OVERFLOW), C(max_connections) (the database's limit),
-        C(reserve) (connections kept free for administration) and optionally C(stores) (pools per worker, 2).
+      - C(database) (C(instance_class), C(engine), C(max_connections) (0 for the class default), C(reserve),
+        C(proxy)) and C(fleets), a list of C(name), C(instances_var) and either C(instances) with C(container)
+        (C(workers), C(threads), C(pool_size), C(max_overflow), C(job_execution), C(pool_var_prefix)), or C(hosts)
+        (each host's variables, C(mlflow_host_*) and C(ansible_processor_vcpus)) with C(host_defaults) (the
+        mlflow_host role's defaults).
     type: dict
     required: true
 """
@@ -30,19 +33,25 @@ options:
 EXAMPLES = r"""
 - name: Check the fleet's connections
   ansible.builtin.assert:
-    that: budget.fits
-    fail_msg: "{{ budget.needed }} connections > {{ budget.allowed }}"
+    that: budget.problems | length == 0
+    fail_msg: "{{ budget.problems | join('; ') }}"
   vars:
     budget: >-
-      {{ {'instances': 3, 'workers': 2, 'pool_size': 2, 'max_overflow': 3, 'max_connections': 100, 'reserve': 10}
+      {{ {'database': {'instance_class': 'db.t4g.micro', 'engine': 'postgres', 'max_connections': 0, 'reserve': 10},
+          'fleets': [{'name': 'App Runner', 'instances': 3, 'instances_var': 'apprunner_max_size',
+                      'container': {'workers': 2, 'threads': 2, 'pool_size': 2, 'max_overflow': 3}}]}
          | mlops.mlflow_aws.mlflow_connection_budget }}
 """
 
 RETURN = r"""
 _value:
-  description: C(needed), C(allowed), C(fits) and C(formula) (the product written out).
+  description: C(needed), C(allowed), C(max_connections), C(fits), C(formula) and C(problems).
   type: dict
 """
+
+# MLflow's job runner (MLFLOW_SERVER_ENABLE_JOB_EXECUTION) starts this many consumer processes.
+JOB_RUNNER_PROCESSES = 5
+STORES = 2
 
 # Nominal memory (GiB) of RDS instance sizes; the family letter decides the multiplier.
 _SIZE_GIB = {
@@ -79,17 +88,94 @@ def rds_max_connections(instance_class, engine="postgres"):
     return min(int(gib * 1024**3 * _USABLE / _BYTES_PER_CONNECTION[kind]), 5000)
 
 
-def connection_budget(fleet):
-    instances, workers, stores = int(fleet["instances"]), int(fleet["workers"]), int(fleet.get("stores", 2))
-    pool_size, max_overflow = int(fleet["pool_size"]), int(fleet["max_overflow"])
-    needed = instances * workers * stores * (pool_size + max_overflow)
-    allowed = int(fleet["max_connections"]) - int(fleet["reserve"])
+def _flag(value) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _container_fleet(fleet: dict) -> tuple[int, str, list[str]]:
+    box = fleet["container"]
+    instances, workers, threads = int(fleet["instances"]), int(box["workers"]), int(box["threads"])
+    pool, overflow = int(box["pool_size"]), int(box["max_overflow"])
+    prefix = box.get("pool_var_prefix", "")
+    problems = []
+    if pool + overflow < 2 * threads:
+        problems.append(
+            f"{prefix}db_pool_size + {prefix}db_max_overflow ({pool + overflow}) must be at least 2 x {prefix}threads "
+            f"({threads}): a request can hold two connections, and a smaller pool makes requests wait and fail"
+        )
+    processes = workers + (JOB_RUNNER_PROCESSES if _flag(box.get("job_execution")) else 0)
+    jobs = f" + {JOB_RUNNER_PROCESSES} job runner" if processes != workers else ""
+    needed = instances * processes * STORES * (pool + overflow)
+    formula = (
+        f"{instances} instances x ({workers} workers{jobs}) x {STORES} stores x ({pool} pool + {overflow} overflow)"
+        if jobs
+        else f"{instances} instances x {workers} workers x {STORES} stores x ({pool} pool + {overflow} overflow)"
+    )
+    return needed, f"{formula} = {needed}", problems
+
+
+def _host_connections(host: dict, defaults: dict) -> int:
+    def get(name):
+        value = host.get(name)
+        return defaults.get(name) if value is None else value
+
+    vcpus = int(host.get("ansible_processor_vcpus") or 2)
+    workers = int(get("mlflow_host_workers") or 0) or min(max(vcpus * 2, 2), 8)
+    threads = int(get("mlflow_host_threads"))
+    if _flag(get("mlflow_host_pgbouncer")):
+        pool = int(get("mlflow_host_pgbouncer_pool_size") or 0) or workers * threads + 1
+        auth_db = get("mlflow_host_auth") == "basic-auth" and not get("mlflow_host_auth_database_uri")
+        return pool * (2 if auth_db else 1)
+    processes = workers + (JOB_RUNNER_PROCESSES if _flag(get("mlflow_host_job_execution")) else 0)
+    return processes * STORES * (int(get("mlflow_host_db_pool_size")) + int(get("mlflow_host_db_max_overflow")))
+
+
+def _host_fleet(fleet: dict) -> tuple[int, str, list[str]]:
+    rows = [_host_connections(host, fleet.get("host_defaults") or {}) for host in fleet["hosts"]]
+    needed = sum(rows)
+    formula = (
+        f"{len(rows)} hosts x workers x {STORES} stores x (pool + overflow), or PgBouncer pools = "
+        f"{' + '.join(str(r) for r in rows) or '0'} = {needed}"
+    )
+    return needed, formula, []
+
+
+def connection_budget(demand):
+    """Every fleet's connections against the database's limit; see DOCUMENTATION."""
+    db = demand["database"]
+    proxy = _flag(db.get("proxy"))
+    max_connections = int(db.get("max_connections") or 0) or rds_max_connections(
+        db.get("instance_class", ""), db.get("engine", "postgres")
+    )
+    reserve = int(db.get("reserve") or 0)
+    allowed = max_connections - reserve
+    needed, formulas, problems, knobs = 0, [], [], []
+    for fleet in demand["fleets"]:
+        count, formula, fleet_problems = (_container_fleet if "container" in fleet else _host_fleet)(fleet)
+        needed += count
+        formulas.append(f"{fleet['name']}: {formula}" if len(demand["fleets"]) > 1 else formula)
+        problems += fleet_problems
+        knobs.append(fleet.get("instances_var", "the instance count"))
+    formula = "; ".join(formulas)
+    limit_var = db.get("max_connections_var", "max_connections")
+    # RDS Proxy caps the database's connections itself (rds_backend_proxy_max_connections_percent).
+    if not proxy and max_connections <= 0:
+        problems.append(f"the connection limit of {db.get('instance_class')} is not known: set {limit_var}")
+    elif not proxy and needed > allowed:
+        problems.append(
+            f"connection budget exceeded: {formula} connections, but the database allows {allowed} "
+            f"(max_connections {max_connections} - reserve {reserve}). Lower {', '.join(knobs)}, the workers or "
+            "the pools (mlflow_container_* / mlflow_host_* workers, db_pool_size, db_max_overflow), use a pooler "
+            "(mlflow_host_pgbouncer, rds_backend_proxy) or choose a larger rds_backend_instance_class "
+            f"(set {limit_var} if a parameter group raises the limit)"
+        )
     return {
         "needed": needed,
         "allowed": allowed,
-        "fits": needed <= allowed,
-        "formula": f"{instances} instances x {workers} workers x {stores} stores x "
-        f"({pool_size} pool + {max_overflow} overflow) = {needed}",
+        "max_connections": max_connections,
+        "fits": not problems,
+        "formula": formula,
+        "problems": problems,
     }
 
 

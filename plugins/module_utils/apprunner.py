@@ -4,8 +4,8 @@
 """AWS App Runner API calls shared by the apprunner_* modules.
 
 Every call goes through ``AWSRetry.jittered_backoff`` (throttling and transient errors are retried);
-waiting on App Runner's asynchronous operations lives here too, so each module only decides *what*
-to change.
+waiting on App Runner's asynchronous operations (``waiters.wait_until``) and the tag calls
+(``TAGS``, for ``tags.ensure_tags``) live here too, so each module only decides *what* to change.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
 )
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import TagAdapter
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.waiters import WaitError, status_in, wait_until
 
 # App Runner throttles with "ThrottlingException", which AWSRetry's default list does not include.
 # Operations App Runner refuses while another one runs are retried for a short while as well:
@@ -31,8 +33,8 @@ POLL_SECONDS = 2
 TERMINAL_SERVICE_STATUSES = ("RUNNING", "PAUSED", "CREATE_FAILED", "DELETE_FAILED", "DELETED")
 
 
-class AppRunnerWaitError(Exception):
-    """An operation did not end, or ended badly, within the time given."""
+class AppRunnerWaitError(WaitError):
+    """An App Runner operation ended badly (waiting itself raises WaitError, which this extends)."""
 
 
 def _paginate(client, method, key, **params):
@@ -93,18 +95,16 @@ def list_operations(client, arn, max_results=5):
 
 def wait_for_service(client, arn, timeout, sleep=time.sleep, clock=time.monotonic):
     """Poll until the service leaves OPERATION_IN_PROGRESS; returns it (None once deleted)."""
-    deadline = clock() + timeout
-    while True:
-        service = find_service(client, arn=arn)
-        if service is None or service["Status"] == "DELETED":
-            return None
-        if service["Status"] in TERMINAL_SERVICE_STATUSES:
-            return service
-        if clock() >= deadline:
-            raise AppRunnerWaitError(
-                f"timed out after {timeout}s waiting for service {service['ServiceName']}: still {service['Status']}"
-            )
-        sleep(POLL_SECONDS)
+    service = wait_until(
+        lambda: find_service(client, arn=arn),
+        status_in(*TERMINAL_SERVICE_STATUSES, gone=True),
+        resource=lambda found: f"service {found['ServiceName'] if found else arn}",
+        timeout=timeout,
+        delay=POLL_SECONDS,
+        sleep=sleep,
+        clock=clock,
+    )
+    return None if service is None or service["Status"] == "DELETED" else service
 
 
 def operation_outcome(client, arn, operation_id):
@@ -145,6 +145,20 @@ def describe_auto_scaling_configuration(client, arn):
         return None
 
 
+def wait_for_auto_scaling_configuration(client, arn, status, timeout, *, sleep=time.sleep, clock=time.monotonic):  # noqa: PLR0913
+    """Poll until the revision ARN is STATUS (ACTIVE, INACTIVE); returns it (None once gone)."""
+    return wait_until(
+        lambda: describe_auto_scaling_configuration(client, arn),
+        status_in(status, gone=True),
+        resource=f"auto scaling configuration {arn}",
+        goal=f"become {status}",
+        timeout=timeout,
+        delay=POLL_SECONDS,
+        sleep=sleep,
+        clock=clock,
+    )
+
+
 def create_auto_scaling_configuration(client, params):
     return _retry(client.create_auto_scaling_configuration)(**params)["AutoScalingConfiguration"]
 
@@ -173,8 +187,13 @@ def get_tags(client, arn):
     return boto3_tag_list_to_ansible_dict(_retry(client.list_tags_for_resource)(ResourceArn=arn).get("Tags", []))
 
 
-def apply_tags(client, arn, to_set, to_remove):
-    if to_remove:
-        _retry(client.untag_resource)(ResourceArn=arn, TagKeys=to_remove)
-    if to_set:
-        _retry(client.tag_resource)(ResourceArn=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
+def _tag(client, arn, tags):
+    _retry(client.tag_resource)(ResourceArn=arn, Tags=ansible_dict_to_boto3_tag_list(tags))
+
+
+def _untag(client, arn, keys):
+    _retry(client.untag_resource)(ResourceArn=arn, TagKeys=keys)
+
+
+# Services, auto scaling configurations and VPC connectors share these calls (by ARN).
+TAGS = TagAdapter(list_tags=get_tags, tag_resource=_tag, untag_resource=_untag)

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """apprunner_service: module options -> App Runner request members, input checks and the diff.
 
-Pure functions (no AWS calls), unit-tested in tests/unit/plugins/module_utils/.
+Pure functions (no AWS calls), unit-tested in tests/unit/plugins/.
 """
 
 from __future__ import annotations
@@ -11,26 +11,14 @@ from __future__ import annotations
 import copy
 import re
 
-# CPU (vCPU units) -> memory sizes (MB) App Runner accepts together.
-CPU_MEMORY = {
-    256: (512, 1024),
-    512: (1024,),
-    1024: (2048, 3072, 4096),
-    2048: (4096,),
-    4096: (8192, 10240, 12288),
-}
-_CPU_ALIASES = {"0.25 vCPU": 256, "0.5 vCPU": 512, "1 vCPU": 1024, "2 vCPU": 2048, "4 vCPU": 4096}
-_MEMORY_ALIASES = {
-    "0.5 GB": 512,
-    "1 GB": 1024,
-    "2 GB": 2048,
-    "3 GB": 3072,
-    "4 GB": 4096,
-    "6 GB": 6144,
-    "8 GB": 8192,
-    "10 GB": 10240,
-    "12 GB": 12288,
-}
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils import aws_rules as rules
+
+# The CPU/memory table and the image URI rule are shared with the roles (module_utils/aws_rules.py).
+CPU_MEMORY = rules.APPRUNNER_CPU_MEMORY
+_CPU_ALIASES = rules.APPRUNNER_CPU_ALIASES
+_MEMORY_ALIASES = rules.APPRUNNER_MEMORY_ALIASES
+image_repository_type = rules.image_repository_type
+
 SECRET_ARN = re.compile(
     r"^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:.+|ssm:[a-z0-9-]+:\d{12}:parameter/.+)$"
 )
@@ -40,8 +28,6 @@ APPRUNNER_ARN = re.compile(
 )
 KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$")
 SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$")
-ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/[a-z0-9._/-]+(:[\w.+=:@/-]+|@[\w:]+)?$")
-ECR_PUBLIC_IMAGE = re.compile(r"^public\.ecr\.aws/.+/[a-z0-9._/-]+(:[\w.+=:@/-]+|@[\w:]+)?$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 RESERVED_ENV_PREFIX = "AWSAPPRUNNER"
 
@@ -85,16 +71,9 @@ def validate(params):
     image = params.get("image")
     if image is not None:
         kind = params.get("image_repository_type") or image_repository_type(image)
-        pattern = ECR_PUBLIC_IMAGE if kind == "ECR_PUBLIC" else ECR_IMAGE
-        if not pattern.match(image):
-            problems.append(
-                f"image {image!r}: not an {kind} image URI "
-                + (
-                    "(public.ecr.aws/<alias>/<repo>:<tag>)"
-                    if kind == "ECR_PUBLIC"
-                    else "(<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>)"
-                )
-            )
+        problem = rules.image_uri_problem(image, kind)
+        if problem:
+            problems.append(f"image {image!r}: {problem}")
         if kind == "ECR" and not params.get("access_role_arn"):
             problems.append("access_role_arn: required for a private ECR image (the role App Runner pulls it with)")
     environment = params.get("environment") or {}
@@ -131,10 +110,6 @@ def validate(params):
     if params.get("start_command") and re.search(r"[\r\n]", params["start_command"]):
         problems.append("start_command: must be a single line")
     return problems
-
-
-def image_repository_type(image):
-    return "ECR_PUBLIC" if str(image).startswith("public.ecr.aws/") else "ECR"
 
 
 def desired_sections(params):

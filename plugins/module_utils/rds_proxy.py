@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """RDS Proxy API calls shared by the rds_proxy* modules.
 
-Every call goes through ``AWSRetry.jittered_backoff``; waiting for a proxy to settle lives here, so
-each module only decides *what* to change. Tags use RDS's tag calls on the proxy's ARN.
+Every call goes through ``AWSRetry.jittered_backoff``; waiting for a proxy or its targets to settle
+(``waiters.wait_until``) lives here, so each module only decides *what* to change. Tags use RDS's tag
+calls on the proxy's ARN (``TAGS``, for ``tags.ensure_tags``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
 )
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import TagAdapter
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.waiters import wait_until
 
 # RDS refuses changes while a proxy is being created or modified: retried for a short while, the
 # modules wait for "available" first and this only covers the race.
@@ -29,10 +32,6 @@ POLL_SECONDS = 5
 SETTLED = ("available",)
 # States a proxy does not leave without someone acting: waiting longer would not help.
 STUCK = ("incompatible-network", "insufficient-resource-limits", "suspended")
-
-
-class ProxyWaitError(Exception):
-    """A proxy did not settle within the time given, or settled in a state that needs action."""
 
 
 def describe_proxy(client, name):
@@ -60,23 +59,32 @@ def delete_proxy(client, name):
 
 
 def wait_for_proxy(client, name, timeout, *, deleted=False, sleep=time.sleep, clock=time.monotonic):  # noqa: PLR0913 (test clock)
-    """Poll until the proxy is available (or gone, with DELETED); returns it (None once gone)."""
-    deadline = clock() + timeout
-    while True:
-        proxy = describe_proxy(client, name)
+    """Poll until the proxy is available (or gone, with DELETED); returns it (None once gone).
+
+    A proxy that disappears, or sits in a state it does not leave without someone acting (STUCK),
+    ends the wait at once with WaitError.
+    """
+
+    def problem(proxy):
+        if deleted:
+            return None
         if proxy is None:
-            if deleted:
-                return None
-            raise ProxyWaitError(f"proxy {name} disappeared while waiting for it to become available")
-        status = proxy["Status"]
-        if not deleted and status in SETTLED:
-            return proxy
-        if not deleted and status in STUCK:
-            raise ProxyWaitError(f"proxy {name} is {status}: check its subnets, security groups and account limits")
-        if clock() >= deadline:
-            goal = "deleted" if deleted else "available"
-            raise ProxyWaitError(f"timed out after {timeout}s waiting for proxy {name} to be {goal}: still {status}")
-        sleep(POLL_SECONDS)
+            return f"proxy {name} disappeared while waiting for it to become available"
+        if proxy["Status"] in STUCK:
+            return f"proxy {name} is {proxy['Status']}: check its subnets, security groups and account limits"
+        return None
+
+    return wait_until(
+        lambda: describe_proxy(client, name),
+        (lambda proxy: proxy is None) if deleted else (lambda proxy: proxy is not None and proxy["Status"] in SETTLED),
+        failure=problem,
+        resource=f"proxy {name}",
+        goal="be deleted" if deleted else "be available",
+        timeout=timeout,
+        delay=POLL_SECONDS,
+        sleep=sleep,
+        clock=clock,
+    )
 
 
 # ---------------------------------------------------------------- target groups
@@ -114,13 +122,42 @@ def deregister_targets(client, proxy_name, group_name, instances, clusters):
     _retry_busy(client.deregister_db_proxy_targets)(**_targets_request(proxy_name, group_name, instances, clusters))
 
 
+def _unhealthy(targets):
+    """'<id>: <state> <description>' of each target that is not AVAILABLE, for the timeout message."""
+    reasons = []
+    for target in targets:
+        health = target.get("TargetHealth", {})
+        if health.get("State") not in (None, "AVAILABLE"):
+            reasons.append(f"{target['RdsResourceId']}: {health.get('State')} {health.get('Description', '')}".strip())
+    return "; ".join(reasons)
+
+
+def wait_for_targets(client, proxy_name, group_name, timeout, *, sleep=time.sleep, clock=time.monotonic):  # noqa: PLR0913
+    """Poll until every registered target is AVAILABLE (or reports no state); returns the targets."""
+    return wait_until(
+        lambda: describe_targets(client, proxy_name, group_name),
+        lambda targets: not _unhealthy(targets),
+        resource=f"the targets of proxy {proxy_name} (target group {group_name})",
+        goal="be available",
+        status=_unhealthy,
+        timeout=timeout,
+        delay=POLL_SECONDS,
+        sleep=sleep,
+        clock=clock,
+    )
+
+
 # ---------------------------------------------------------------- tags
 def get_tags(client, arn):
     return boto3_tag_list_to_ansible_dict(_retry(client.list_tags_for_resource)(ResourceName=arn)["TagList"])
 
 
-def apply_tags(client, arn, to_set, to_remove):
-    if to_remove:
-        _retry(client.remove_tags_from_resource)(ResourceName=arn, TagKeys=list(to_remove))
-    if to_set:
-        _retry(client.add_tags_to_resource)(ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
+def _tag(client, arn, tags):
+    _retry(client.add_tags_to_resource)(ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(tags))
+
+
+def _untag(client, arn, keys):
+    _retry(client.remove_tags_from_resource)(ResourceName=arn, TagKeys=keys)
+
+
+TAGS = TagAdapter(list_tags=get_tags, tag_resource=_tag, untag_resource=_untag)

@@ -101,12 +101,11 @@ auto_scaling_configuration:
       type: int
 """
 
-import time
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils import apprunner as api
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils.apprunner_results import to_snake
-from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import boto3_tags, tag_changes
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import apply_tags, boto3_tags, plan_tags
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.waiters import WaitError
 
 try:
     import botocore
@@ -129,17 +128,6 @@ def validate(params):
     if params["min_size"] > params["max_size"]:
         problems.append(f"min_size {params['min_size']} is greater than max_size {params['max_size']}")
     return problems
-
-
-def wait_status(client, arn, status, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        config = api.describe_auto_scaling_configuration(client, arn)
-        if config is None or config["Status"] == status:
-            return config
-        if time.monotonic() >= deadline:
-            raise api.AppRunnerWaitError(f"timed out after {timeout}s waiting for {arn} to become {status}")
-        time.sleep(api.POLL_SECONDS)
 
 
 def main():
@@ -175,7 +163,9 @@ def main():
                         client, latest["AutoScalingConfigurationArn"], all_revisions=True
                     )
                     if params["wait"]:
-                        wait_status(client, latest["AutoScalingConfigurationArn"], "INACTIVE", params["wait_timeout"])
+                        api.wait_for_auto_scaling_configuration(
+                            client, latest["AutoScalingConfigurationArn"], "INACTIVE", params["wait_timeout"]
+                        )
             module.exit_json(**result)
 
         desired = {api_key: params[option] for option, api_key in _KEYS}
@@ -183,12 +173,9 @@ def main():
             api.describe_auto_scaling_configuration(client, latest["AutoScalingConfigurationArn"]) if latest else None
         )
         current_values = {k: current[k] for k in desired} if current else {}
-        current_tags = (
-            api.get_tags(client, current["AutoScalingConfigurationArn"])
-            if current and params["tags"] is not None
-            else {}
-        )
-        to_set, to_remove = tag_changes(current_tags, params["tags"], params["purge_tags"])
+        arn = current["AutoScalingConfigurationArn"] if current else None
+        tag_change = plan_tags(client, api.TAGS, arn, params["tags"], params["purge_tags"])
+        current_tags = tag_change.before
         result["diff"] = dict(
             before=dict(current_values, tags=current_tags), after=dict(desired, tags=params["tags"] or current_tags)
         )
@@ -209,17 +196,21 @@ def main():
                 request["Tags"] = boto3_tags(new_tags)
             config, tags = api.create_auto_scaling_configuration(client, request), new_tags
             if params["wait"]:
-                config = wait_status(client, config["AutoScalingConfigurationArn"], "ACTIVE", params["wait_timeout"])
+                config = api.wait_for_auto_scaling_configuration(
+                    client, config["AutoScalingConfigurationArn"], "ACTIVE", params["wait_timeout"]
+                )
             for old in revisions:
                 if not old.get("HasAssociatedService"):
                     api.delete_auto_scaling_configuration(client, old["AutoScalingConfigurationArn"])
                     result["deleted_revisions"].append(old["AutoScalingConfigurationArn"])
-        elif to_set or to_remove:
+        elif tag_change.changed:
+            # Only the tags differ: the revision keeps its ARN.
             result["changed"] = True
+            result["diff"]["after"]["tags"] = tag_change.after
             if not module.check_mode:
-                api.apply_tags(client, config["AutoScalingConfigurationArn"], to_set, to_remove)
-            tags = {k: v for k, v in {**current_tags, **to_set}.items() if k not in to_remove}
-    except api.AppRunnerWaitError as exc:
+                apply_tags(client, api.TAGS, arn, tag_change)
+            tags = tag_change.after
+    except WaitError as exc:
         module.fail_json(msg=str(exc))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
         module.fail_json_aws(exc, msg=f"Could not manage auto scaling configuration {params['name']}")

@@ -236,7 +236,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils import apprunner as api
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils import apprunner_service_params as params_lib
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils.apprunner_results import service_result
-from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import boto3_tags, tag_changes
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import apply_tags, boto3_tags, plan_tags
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.waiters import WaitError
 
 try:
     import botocore
@@ -332,10 +333,12 @@ class ServiceManager:
             )
         request = params_lib.update_request(service, desired)
         target = {"running": "RUNNING", "paused": "PAUSED"}.get(self.params["state"])
-        current_tags = api.get_tags(self.client, service["ServiceArn"]) if self.params["tags"] is not None else {}
-        tags_to_set, tags_to_remove = tag_changes(current_tags, self.params["tags"], self.params["purge_tags"])
+        # Compared now (check mode and the diff), applied once App Runner's operations are done.
+        tag_change = plan_tags(
+            self.client, api.TAGS, service["ServiceArn"], self.params["tags"], self.params["purge_tags"]
+        )
         if self.params["tags"] is not None:
-            self.tags = {k: v for k, v in {**current_tags, **tags_to_set}.items() if k not in tags_to_remove}
+            self.tags = tag_change.after
         after = params_lib.comparable(service)
         after.update(request)
         if target:
@@ -345,7 +348,7 @@ class ServiceManager:
         pause_change = target is not None and target != service["Status"]
         if service["Status"] == "OPERATION_IN_PROGRESS" and not (request or deploy or pause_change):
             pause_change = False  # someone else's operation; nothing of ours to do
-        if not (request or deploy or pause_change or tags_to_set or tags_to_remove):
+        if not (request or deploy or pause_change or tag_change.changed):
             return service
         self.changed = True
         if self.module.check_mode:
@@ -366,7 +369,7 @@ class ServiceManager:
         elif service and final == "RUNNING" and service["Status"] == "PAUSED":
             service = self.run_operation(service, lambda arn: api.resume_service(self.client, arn), "resume")
         if service:
-            api.apply_tags(self.client, service["ServiceArn"], tags_to_set, tags_to_remove)
+            apply_tags(self.client, api.TAGS, service["ServiceArn"], tag_change)
         return service
 
     def _update(self, arn, request):
@@ -423,7 +426,7 @@ def main():
     manager = ServiceManager(module, client)
     try:
         service = manager.absent() if module.params["state"] == "absent" else manager.present()
-    except api.AppRunnerWaitError as exc:
+    except WaitError as exc:  # timed out, or the operation ended badly (api.AppRunnerWaitError)
         module.fail_json(msg=str(exc), operation_ids=manager.operation_ids)
     except is_boto3_error_code("InvalidRequestException") as exc:  # pylint: disable=duplicate-except
         module.fail_json_aws(exc, msg="App Runner rejected the request")

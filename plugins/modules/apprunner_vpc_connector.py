@@ -89,7 +89,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils import apprunner as api
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils.apprunner_results import to_snake
-from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import boto3_tags, tag_changes
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import apply_tags, boto3_tags, plan_tags
 
 try:
     import botocore
@@ -160,8 +160,9 @@ def main():
         current = (
             {"Subnets": sorted(latest["Subnets"]), "SecurityGroups": sorted(latest["SecurityGroups"])} if latest else {}
         )
-        current_tags = api.get_tags(client, latest["VpcConnectorArn"]) if latest and params["tags"] is not None else {}
-        to_set, to_remove = tag_changes(current_tags, params["tags"], params["purge_tags"])
+        arn = latest["VpcConnectorArn"] if latest else None
+        tag_change = plan_tags(client, api.TAGS, arn, params["tags"], params["purge_tags"])
+        current_tags = tag_change.before
         connector, tags = latest, current_tags
         if current != desired:
             result.update(changed=True, replaced=bool(latest))
@@ -182,12 +183,13 @@ def main():
             connector = api.create_vpc_connector(client, request)
             for old in revisions:
                 delete_revision(module, client, old["VpcConnectorArn"], result)
-        elif to_set or to_remove:
+        elif tag_change.changed:
+            # Only the tags differ: the revision stays.
             result["changed"] = True
-            result["diff"] = dict(before=dict(current, tags=current_tags), after=dict(current, tags=params["tags"]))
+            result["diff"] = dict(before=dict(current, tags=current_tags), after=dict(current, tags=tag_change.after))
             if not module.check_mode:
-                api.apply_tags(client, latest["VpcConnectorArn"], to_set, to_remove)
-            tags = {k: v for k, v in {**current_tags, **to_set}.items() if k not in to_remove}
+                apply_tags(client, api.TAGS, arn, tag_change)
+            tags = tag_change.after
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
         module.fail_json_aws(exc, msg=f"Could not manage VPC connector {params['name']}")
     snake = to_snake(connector)

@@ -154,7 +154,8 @@ import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils import rds_proxy as api
-from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import boto3_tags, tag_changes
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import apply_tags, boto3_tags, compare_tags
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.waiters import WaitError
 
 try:
     import botocore
@@ -317,11 +318,11 @@ def ensure_present(module, client, current, result):
         )
     if params["wait"] and current["Status"] != "available":
         current = api.wait_for_proxy(client, params["name"], params["wait_timeout"])
-    tags = api.get_tags(client, current["DBProxyArn"])
-    to_set, to_remove = tag_changes(tags, params["tags"], params["purge_tags"])
+    # The tags are read even when not managed: the result shows them.
+    tag_change = compare_tags(api.get_tags(client, current["DBProxyArn"]), params["tags"], params["purge_tags"])
+    tags, new_tags = tag_change.before, tag_change.after
     request = modify_request(params, current)
-    new_tags = {k: v for k, v in {**tags, **to_set}.items() if k not in to_remove}
-    if request or to_set or to_remove:
+    if request or tag_change.changed:
         result["changed"] = True
         after = dict(
             current, **{("VpcSecurityGroupIds" if k == "SecurityGroups" else k): v for k, v in request.items()}
@@ -332,7 +333,7 @@ def ensure_present(module, client, current, result):
     proxy = current
     if request:
         proxy = api.modify_proxy(client, dict(DBProxyName=params["name"], **request))
-    api.apply_tags(client, current["DBProxyArn"], to_set, to_remove)
+    apply_tags(client, api.TAGS, current["DBProxyArn"], tag_change)
     if params["wait"]:
         proxy = api.wait_for_proxy(client, params["name"], params["wait_timeout"])
     return proxy, new_tags
@@ -387,7 +388,7 @@ def main():
         if module.params["state"] == "absent":
             ensure_absent(module, client, current, result)
         proxy, tags = ensure_present(module, client, current, result)
-    except api.ProxyWaitError as exc:
+    except WaitError as exc:
         module.fail_json(msg=str(exc))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
         module.fail_json_aws(exc, msg=f"Could not manage RDS Proxy {module.params['name']}")

@@ -103,11 +103,10 @@ targets:
   elements: dict
 """
 
-import time
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils import rds_proxy as api
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.waiters import WaitError
 
 try:
     import botocore
@@ -191,24 +190,6 @@ def target_changes(params, targets):
     return changes
 
 
-def wait_for_targets(client, params, sleep=time.sleep, clock=time.monotonic):
-    deadline = clock() + params["wait_timeout"]
-    while True:
-        targets = api.describe_targets(client, params["proxy_name"], params["target_group_name"])
-        states = [t.get("TargetHealth", {}).get("State") for t in targets]
-        if all(state in (None, "AVAILABLE") for state in states):
-            return targets
-        if clock() >= deadline:
-            health = [(t["RdsResourceId"], t.get("TargetHealth", {})) for t in targets]
-            reasons = [
-                f"{rid}: {h.get('State')} {h.get('Description', '')}".strip()
-                for rid, h in health
-                if h.get("State") not in (None, "AVAILABLE")
-            ]
-            raise api.ProxyWaitError(f"targets not available after {params['wait_timeout']}s: " + "; ".join(reasons))
-        sleep(api.POLL_SECONDS)
-
-
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
@@ -281,8 +262,8 @@ def main():
                 api.register_targets(client, proxy, group_name, *moves["register"])
             targets = api.describe_targets(client, proxy, group_name)
         if params["wait"] and not module.check_mode:
-            targets = wait_for_targets(client, params)
-    except api.ProxyWaitError as exc:
+            targets = api.wait_for_targets(client, proxy, group_name, params["wait_timeout"])
+    except WaitError as exc:
         module.fail_json(msg=str(exc))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
         module.fail_json_aws(exc, msg=f"Could not manage target group {group_name} of RDS Proxy {proxy}")

@@ -6,27 +6,26 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-import uuid
 
 import pytest
 from aws_state import client, snapshot
 from conftest import REPO, emulator, run
 
-GOOD = {"mlflow_apprunner_name": "input-check", "s3_artifacts_bucket": "mlflow-apprunner-input-check"}
+GOOD = {"mlflow_stack_name": "input-check", "s3_artifacts_bucket": "mlflow-apprunner-input-check"}
 CASES = {
     "CPU/memory pair App Runner rejects": (
         {"apprunner_cpu": "1024", "apprunner_memory": "8192"},
         "apprunner_memory 8192 is not offered with apprunner_cpu 1024",
     ),
-    "CPU size that does not exist": ({"apprunner_cpu": "3000"}, "apprunner_cpu must be one of 256, 512"),
+    "CPU size that does not exist": ({"apprunner_cpu": "3000"}, "apprunner_cpu must be one of"),
     "port out of range": ({"apprunner_port": 70000}, "apprunner_port must be 1-65535"),
     "env secret that is not an ARN": (
-        {"apprunner_environment_secrets": {"API_TOKEN": "abc123"}},
-        "apprunner_environment_secrets.API_TOKEN must be a Secrets Manager secret",
+        {"mlflow_container_secrets": {"API_TOKEN": "abc123"}},
+        "mlflow_container_secrets.API_TOKEN must be a Secrets Manager secret",
     ),
     "secret in a plain variable": (
-        {"apprunner_environment": {"DB_PASSWORD": "hunter2hunter2"}},
-        "apprunner_environment.DB_PASSWORD looks like a secret",
+        {"mlflow_container_environment": {"DB_PASSWORD": "hunter2hunter2"}},
+        "mlflow_container_environment.DB_PASSWORD looks like a secret",
     ),
     "scaling bounds": (
         {"apprunner_min_size": 5, "apprunner_max_size": 2},
@@ -41,30 +40,28 @@ CASES = {
         {"apprunner_kms_key": "alias/mlflow"},
         "apprunner_kms_key must be a KMS key ARN",
     ),
-    "service name": ({"mlflow_apprunner_name": "ML"}, "mlflow_apprunner_name must be 4-26 lower case letters"),
-    "allowed hosts as a string": (
-        {"mlflow_apprunner_allowed_hosts": "*"},
-        "mlflow_apprunner_allowed_hosts must be a non-empty list",
-    ),
-    "backend override that is not a URI": (
-        {"mlflow_apprunner_backend_uri_override": "db.example.com"},
-        "mlflow_apprunner_backend_uri_override must be a postgresql://",
-    ),
-    "unknown URL scheme": ({"mlflow_apprunner_url_scheme": "ftp"}, "mlflow_apprunner_url_scheme must be http or https"),
     "more connections than the database allows": (
         {"apprunner_max_size": 10},
-        "apprunner.yml: connection budget exceeded: 10 instances x 2 workers x 2 stores x (2 pool + 3 overflow) = 200"
+        "mlflow_stack: connection budget exceeded: 10 instances x 2 workers x 2 stores x (2 pool + 3 overflow) = 200"
         " connections, but the database allows 71 (max_connections 81 - reserve 10). Lower apprunner_max_size",
     ),
     "bigger pools than the database allows": (
-        {"mlflow_apprunner_db_pool_size": 10, "mlflow_apprunner_db_max_overflow": 10},
+        {"mlflow_container_db_pool_size": 10, "mlflow_container_db_max_overflow": 10},
         "3 instances x 2 workers x 2 stores x (10 pool + 10 overflow) = 240",
+    ),
+    "job runner processes counted": (
+        {"mlflow_container_job_execution": True},
+        "3 instances x (2 workers + 5 job runner) x 2 stores x (2 pool + 3 overflow) = 210",
+    ),
+    "pool smaller than two connections per request": (
+        {"mlflow_container_threads": 4},
+        "mlflow_container_db_pool_size + mlflow_container_db_max_overflow (5) must be at least 2 x"
+        " mlflow_container_threads (4)",
     ),
     "repository name": (
         {"ecr_image_repository": "MLflow Image"},
         "ecr_image_repository must be an ECR repository name",
     ),
-    "bucket name": ({"s3_artifacts_bucket": "Bad_Bucket"}, 's3_artifacts_bucket "Bad_Bucket" is not a valid S3 bucket'),
 }
 
 
@@ -88,30 +85,10 @@ def test_bad_input_fails_before_any_change(case, apprunner_env, tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-2000:]
     assert message in output, output[-3000:]
-    assert "TASK [Artifact bucket]" not in output, "the AWS play started"
+    assert "mlflow_stack : Artifact bucket]" not in output, "the foundation started"
     assert "hunter2hunter2" not in output
     assert snapshot(apprunner_env) == before
     assert emulator("calls")["calls"] == {}
-
-
-def test_check_mode_creates_nothing(apprunner_env, tmp_path):
-    name = f"plan-{uuid.uuid4().hex[:6]}"
-    before = snapshot(apprunner_env)
-    emulator("calls/reset", {})
-    result = playbook(
-        "apprunner.yml",
-        {**GOOD, "mlflow_apprunner_name": name, "s3_artifacts_bucket": f"mlflow-{name}"},
-        apprunner_env,
-        tmp_path,
-        "--check",
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-3000:]
-    assert changed(result.stdout) >= 4 and "Check mode: nothing was created" in output
-    assert snapshot(apprunner_env) == before
-    assert not {"CreateService", "CreateAutoScalingConfiguration", "CreateVpcConnector"} & set(
-        emulator("calls")["calls"]
-    )
 
 
 @pytest.fixture(scope="module")
@@ -125,11 +102,20 @@ def local_stack(apprunner_env):
     return env
 
 
+# The stack is deployed in eu-west-1 while the environment says us-east-1 (AWS_REGION): every
+# resource must land in mlflow_stack_region, and the container must be told so.
+REGION, ENV_REGION = "eu-west-1", "us-east-1"
 E2E = {
-    "mlflow_apprunner_name": "mlflow-e2e",
+    "mlflow_stack_name": "mlflow-e2e",
+    "mlflow_stack_region": REGION,
     "s3_artifacts_bucket": "mlflow-e2e-artifacts",
     "ecr_image_wheelhouse": str(REPO / "tests/output/wheelhouse/cp311"),
 }
+
+
+def regional(state: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The snapshot without IAM roles and bucket names, which every region lists."""
+    return {kind: names for kind, names in state.items() if kind not in {"iam_roles", "buckets"}}
 
 
 def container(service_arn: str) -> str:
@@ -144,20 +130,24 @@ def container(service_arn: str) -> str:
 
 
 def test_local_apprunner_end_to_end(local_stack, tmp_path):  # noqa: PLR0915 - one deployment, many checks
-    env = local_stack
+    env = {**local_stack, "AWS_REGION": ENV_REGION, "AWS_DEFAULT_REGION": ENV_REGION}
+    east_before = regional(snapshot(env))
     started = time.monotonic()
     first = playbook("apprunner.yml", E2E, env, tmp_path, inventory="inventories/local")
     assert first.returncode == 0, (first.stdout + first.stderr)[-4000:]
     print(f"first run: {time.monotonic() - started:.0f}s, changed={changed(first.stdout)}")
     assert "URL: http://127.0.0." in first.stdout
 
+    assert regional(snapshot(env)) == east_before, "a resource was created in the environment's region"
+    env = {**env, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}
     check = run(["python", "tests/local/apprunner_client_check.py", "--service", "mlflow-e2e", "--scheme", "http"], env)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "OK: run" in check.stdout
 
     emulator("calls/reset", {})
     started = time.monotonic()
-    second = playbook("apprunner.yml", E2E, env, tmp_path, inventory="inventories/local")
+    east = {**env, "AWS_REGION": ENV_REGION, "AWS_DEFAULT_REGION": ENV_REGION}
+    second = playbook("apprunner.yml", E2E, east, tmp_path, inventory="inventories/local")
     assert second.returncode == 0, second.stdout[-3000:]
     calls = emulator("calls")["calls"]
     print(f"second run: {time.monotonic() - started:.0f}s, changed={changed(second.stdout)}, App Runner calls {calls}")
@@ -174,6 +164,10 @@ def test_local_apprunner_end_to_end(local_stack, tmp_path):  # noqa: PLR0915 - o
         client("secretsmanager", env).get_secret_value(SecretId="mlflow/mlflow-e2e/web-login")["SecretString"]
     )
     # Secrets travel as App Runner secrets (ARNs), never as plain variables.
+    assert arn.startswith(f"arn:aws:apprunner:{REGION}:"), arn
+    assert image["RuntimeEnvironmentVariables"]["AWS_DEFAULT_REGION"] == REGION
+    assert image["RuntimeEnvironmentVariables"]["MLFLOW_JOB_EXECUTION"] == "false"
+    assert client("s3", env).get_bucket_location(Bucket="mlflow-e2e-artifacts")["LocationConstraint"] == REGION
     assert set(image["RuntimeEnvironmentSecrets"]) == {"MLFLOW_TRACKING_AUTH_JSON", "MLFLOW_BACKEND_URI"}
     assert all(v.startswith("arn:aws:secretsmanager:") for v in image["RuntimeEnvironmentSecrets"].values())
     assert login["password"] not in json.dumps(image["RuntimeEnvironmentVariables"])
@@ -228,8 +222,8 @@ def test_local_apprunner_end_to_end(local_stack, tmp_path):  # noqa: PLR0915 - o
 
     teardown = playbook(
         "apprunner_teardown.yml",
-        {**E2E, "mlflow_apprunner_teardown_confirm": "mlflow-e2e"},
-        env,
+        {**E2E, "mlflow_stack_teardown_confirm": "mlflow-e2e"},
+        east,
         tmp_path,
         inventory="inventories/local",
     )

@@ -46,7 +46,9 @@ def docker_available() -> bool:
 
 
 def resolve_secret(arn: str, region: str) -> str:
+    """The value of a Secrets Manager or SSM ARN, read in the ARN's own region."""
     service = arn.split(":")[2] if arn.startswith("arn:") else ""
+    region = (arn.split(":")[3] if arn.startswith("arn:") else "") or region
     if service == "secretsmanager":
         client = boto3.client("secretsmanager", region_name=region)
         return client.get_secret_value(SecretId=arn)["SecretString"]

@@ -8,6 +8,8 @@ Controls, for tests:
   POST /_emulator/faults             {"fail_next_create": true, "fail_next_update": true,
                                       "throttle": {"DescribeService": 3}}
   POST /_emulator/reset              forget every resource (and remove their containers)
+Each region (the SigV4 credential scope of a request) has its own services, as in AWS; the
+counters, faults and loopback addresses are shared by all regions.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import signal
 import sys
 import uuid
@@ -26,6 +29,42 @@ from .docker_runner import DockerRunner, docker_available
 from .state import ApiError, Emulator, address_pool
 
 LOG = logging.getLogger("apprunner-emulator")
+_SCOPE = re.compile(r"Credential=[^/]+/[0-9]{8}/([a-z0-9-]+)/")
+
+
+class Regions:
+    """One Emulator per region, sharing call counters, faults, output errors and addresses."""
+
+    def __init__(self, default: str, make: Any) -> None:
+        self.make = make
+        self.default = default
+        self.primary: Emulator = make(default)
+        self.by_region: dict[str, Emulator] = {default: self.primary}
+        self._share()
+
+    def _share(self) -> None:
+        siblings = list(self.by_region.values())
+        for emulator in siblings:
+            if emulator is not self.primary:
+                emulator.lock = self.primary.lock
+                emulator.calls = self.primary.calls
+                emulator.faults = self.primary.faults
+                emulator.output_errors = self.primary.output_errors
+            emulator.siblings = siblings
+
+    def get(self, authorization: str) -> Emulator:
+        match = _SCOPE.search(authorization)
+        region = match.group(1) if match else self.default
+        with self.primary.lock:
+            if region not in self.by_region:
+                self.by_region[region] = self.make(region)
+                self._share()
+            return self.by_region[region]
+
+    def reset(self) -> None:
+        for emulator in list(self.by_region.values()):
+            emulator.reset()
+        self._share()
 
 
 def call(emulator: Emulator, target: str, body: bytes) -> tuple[int, dict[str, Any]]:  # noqa: PLR0911
@@ -63,6 +102,7 @@ def call(emulator: Emulator, target: str, body: bytes) -> tuple[int, dict[str, A
 
 class Handler(BaseHTTPRequestHandler):
     emulator: Emulator
+    regions: Regions
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -102,7 +142,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.emulator.faults.update(json.loads(body or b"{}"))
                 self._reply(200, self.emulator.faults)
         elif self.path == "/_emulator/reset":
-            self.emulator.reset()
+            self.regions.reset()
             self._reply(200, {})
         elif self.path == "/":
             if "Authorization" not in self.headers:
@@ -112,7 +152,8 @@ class Handler(BaseHTTPRequestHandler):
                     "MissingAuthenticationTokenException",
                 )
                 return
-            status, result = call(self.emulator, self.headers.get("X-Amz-Target", ""), body)
+            emulator = self.regions.get(self.headers["Authorization"])
+            status, result = call(emulator, self.headers.get("X-Amz-Target", ""), body)
             self._reply(status, result, result.get("__type") if status != 200 else None)
         else:
             self._reply(404, {"__type": "NotFound", "Message": self.path})
@@ -145,8 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     runner = DockerRunner(args.region, args.health_timeout) if use_docker else None
     if runner:
         runner.remove_all()
-    emulator = Emulator(args.region, runner, args.operation_seconds, address_pool(args.addresses))
-    Handler.emulator = emulator
+    addresses = address_pool(args.addresses)
+    regions = Regions(args.region, lambda region: Emulator(region, runner, args.operation_seconds, addresses))
+    Handler.regions = regions
+    Handler.emulator = regions.primary
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     LOG.info("App Runner emulator on http://%s:%d (docker: %s)", args.host, args.port, bool(runner))

@@ -336,7 +336,7 @@ class Emulator:
         }
 
     def _allocate_address(self) -> str:
-        used = set(self.service_address.values())
+        used = {a for e in getattr(self, "siblings", [self]) for a in e.service_address.values()}
         for address in self.addresses:
             if address not in used:
                 return address

@@ -6,7 +6,8 @@ import pytest
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils import apprunner as api
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils import apprunner_service_params as p
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils.apprunner_results import to_snake
-from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import tag_changes
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.tags import compare_tags
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils.waiters import WaitError
 
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlflow:3.17.2"
 
@@ -217,7 +218,7 @@ def test_waiting_polls_until_the_operation_ends():
 def test_waiting_gives_up_at_the_timeout_with_the_status():
     clock = FakeClock()
     client = FakeClient(["OPERATION_IN_PROGRESS"] * 100)
-    with pytest.raises(api.AppRunnerWaitError, match=r"timed out after 10s .* still OPERATION_IN_PROGRESS"):
+    with pytest.raises(WaitError, match=r"timed out after 10s waiting for service mlflow: still OPERATION_IN_PROGRESS"):
         api.wait_for_service(client, "arn:x", timeout=10, sleep=clock.sleep, clock=clock)
 
 
@@ -229,6 +230,9 @@ def test_a_deleted_service_ends_the_wait():
 
 
 def test_tag_changes_leave_tags_alone_when_none_are_given():
-    assert tag_changes({"a": "1"}, None, True) == ({}, [])
-    assert tag_changes({"a": "1"}, {"b": "2"}, True) == ({"b": "2"}, ["a"])
-    assert tag_changes({"a": "1"}, {"b": "2"}, False) == ({"b": "2"}, [])
+    def calls(change):
+        return change.to_set, change.to_remove
+
+    assert calls(compare_tags({"a": "1"}, None, True)) == ({}, [])
+    assert calls(compare_tags({"a": "1"}, {"b": "2"}, True)) == ({"b": "2"}, ["a"])
+    assert calls(compare_tags({"a": "1"}, {"b": "2"}, False)) == ({"b": "2"}, [])

@@ -1,0 +1,101 @@
+"""module_utils/aws_rules.py and the aws_rule filter: one CPU/memory table and one image URI rule."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from ansible_collections.mlops.mlflow_aws.plugins.filter.aws_rules import FilterModule
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils import apprunner_service_params as params_lib
+from ansible_collections.mlops.mlflow_aws.plugins.module_utils import aws_rules
+
+aws_rule = FilterModule().filters()["aws_rule"]
+
+# The pattern roles/apprunner/vars/main.yml carried before it asked the filter for it.
+ROLE_PATTERN_BEFORE = (
+    r"^([0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com|public\.ecr\.aws/[a-z0-9._-]+)/[a-z0-9._/-]+"
+    r"(:[A-Za-z0-9_.+=:@/-]+|@sha256:[0-9a-f]{64})$"
+)
+DIGEST = "@sha256:" + "a" * 64
+URIS = [
+    "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlflow:3.17.2",
+    "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/mlflow:abc123",
+    "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlflow" + DIGEST,
+    "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlflow",
+    "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlflow@sha256:short",
+    "12345.dkr.ecr.eu-west-1.amazonaws.com/mlflow:1",
+    "public.ecr.aws/abc/mlflow:1",
+    "public.ecr.aws/abc/mlflow",
+    "public.ecr.aws/ABC/mlflow:1",
+    "docker.io/library/mlflow:latest",
+    "mlflow:latest",
+    "",
+]
+
+
+def test_the_filter_serves_the_modules_table_as_strings():
+    table = aws_rule("apprunner_cpu_memory")
+    assert table == {
+        "256": ["512", "1024"],
+        "512": ["1024"],
+        "1024": ["2048", "3072", "4096"],
+        "2048": ["4096"],
+        "4096": ["8192", "10240", "12288"],
+    }
+    assert list(table) == ["256", "512", "1024", "2048", "4096"]  # the role's "must be one of" list, in order
+    assert {int(cpu): tuple(int(m) for m in sizes) for cpu, sizes in table.items()} == params_lib.CPU_MEMORY
+
+
+@pytest.mark.parametrize("uri", URIS)
+def test_the_image_rule_is_the_one_the_role_had(uri):
+    assert bool(re.match(aws_rule("ecr_image_uri"), uri)) is bool(re.match(ROLE_PATTERN_BEFORE, uri))
+
+
+@pytest.mark.parametrize("uri", URIS)
+def test_the_module_and_the_role_agree_on_tagged_uris(uri):
+    module_accepts = not aws_rules.image_uri_problem(uri)
+    role_accepts = bool(re.match(aws_rules.ECR_IMAGE_URI, uri))
+    tagged = uri.rsplit("/", 1)[-1].count(":") or "@" in uri
+    assert role_accepts == (module_accepts and bool(tagged))
+
+
+def test_image_problems():
+    assert aws_rules.image_uri_problem("docker.io/library/mlflow:latest") == (
+        "not an ECR image URI (<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>)"
+    )
+    assert aws_rules.image_uri_problem("public.ecr.aws/abc/mlflow:1", "ECR").startswith("not an ECR image URI")
+    assert aws_rules.image_uri_problem("public.ecr.aws/abc") == (
+        "not an ECR_PUBLIC image URI (public.ecr.aws/<alias>/<repo>:<tag>)"
+    )
+    untagged = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlflow"
+    assert aws_rules.image_uri_problem(untagged) == ""  # App Runner pulls 'latest'
+    assert aws_rules.image_uri_problem(untagged, reference_required=True) == (
+        "has no tag (:<tag>) or digest (@sha256:<digest>)"
+    )
+
+
+def test_the_module_message_is_unchanged():
+    problems = params_lib.validate(
+        {
+            "name": "mlflow",
+            "image": "docker.io/library/mlflow:latest",
+            "image_repository_type": None,
+            "access_role_arn": "arn:aws:iam::123456789012:role/pull",
+        }
+    )
+    assert problems == [
+        "image 'docker.io/library/mlflow:latest': not an ECR image URI "
+        "(<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>)"
+    ]
+
+
+def test_patterns_by_repository_type():
+    assert re.match(aws_rules.image_uri_pattern("ECR_PUBLIC"), "public.ecr.aws/abc/x:1")
+    assert not re.match(aws_rules.image_uri_pattern("ECR_PUBLIC"), "123456789012.dkr.ecr.eu-west-1.amazonaws.com/x:1")
+    assert re.match(aws_rules.image_uri_pattern(reference_required=False), "public.ecr.aws/abc/x")
+
+
+def test_an_unknown_rule_names_the_known_ones():
+    with pytest.raises(AnsibleFilterError, match="known rules: apprunner_cpu_memory, ecr_image_uri"):
+        aws_rule("fargate_cpu_memory")
