@@ -95,7 +95,18 @@ demo: infra wheelhouse
 	echo "  login in Secrets Manager), tests/output/local/apprunner.log (App Runner API calls), 'docker ps'"; \
 	echo "  (the service's container), and the bucket: aws --endpoint-url \$$AWS_ENDPOINT_URL s3 ls s3://mlflow-demo-artifacts --recursive"
 
-test: lint unit molecule integration
+# Each phase's wall time is printed as it ends and again at the end (tests/output/phase-times.txt).
+TEST_PHASES ?= setup lint unit infra wheelhouse molecule integration
+test:
+	@mkdir -p tests/output; : > tests/output/phase-times.txt; start=$$(date +%s); \
+	report() { echo "== make test: phase wall times"; cat tests/output/phase-times.txt; \
+	  echo "total: $$(( $$(date +%s) - start ))s ($$(( ($$(date +%s) - start) / 60 )) min)"; }; \
+	for phase in $(TEST_PHASES); do \
+	  t=$$(date +%s); \
+	  if ! $(MAKE) --no-print-directory $$phase; then \
+	    echo "$$phase: $$(( $$(date +%s) - t ))s (FAILED)" >> tests/output/phase-times.txt; report; exit 1; fi; \
+	  echo "$$phase: $$(( $$(date +%s) - t ))s" | tee -a tests/output/phase-times.txt; \
+	done; report
 
 infra-stop:
 	tests/local/apprunner.sh stop

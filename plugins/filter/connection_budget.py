@@ -10,9 +10,10 @@ short_description: Database connections a whole MLflow deployment can open, agai
 version_added: 0.1.0
 description:
   - One rule for every target. Each MLflow server worker keeps one SQLAlchemy pool per store (tracking
-    and model registry), each up to pool size + overflow connections; MLflow's job runner, when on,
-    adds its consumer processes, each with the same pools. A host behind PgBouncer opens at most its
-    PgBouncer pool per database instead. RDS Proxy caps the database's connections itself.
+    and model registry), each up to pool size + overflow connections, and the server's parent
+    process holds 2; MLflow's job runner, when on, adds 9 engines with the same pools (measured on
+    MLflow 3.17.2). A host behind PgBouncer opens at most its PgBouncer pool per database instead.
+    RDS Proxy caps the database's connections itself.
   - The database's limit is O(_input.database.max_connections), or the RDS default of its instance class.
   - Returns the figure, whether it fits in the limit minus a reserve, and C(problems), messages that
     name the variables to turn (empty when everything fits).
@@ -49,8 +50,11 @@ _value:
   type: dict
 """
 
-# MLflow's job runner (MLFLOW_SERVER_ENABLE_JOB_EXECUTION) starts this many consumer processes.
-JOB_RUNNER_PROCESSES = 5
+# Measured on MLflow 3.17.2: with MLFLOW_SERVER_ENABLE_JOB_EXECUTION the job runner and its seven
+# huey consumers open 9 SQLAlchemy engines, each with the pool settings of the server; the
+# `mlflow server` parent process holds 2 connections from start-up, with or without the runner.
+JOB_RUNNER_ENGINES = 9
+SERVER_CONNECTIONS = 2
 STORES = 2
 
 # Nominal memory (GiB) of RDS instance sizes; the family letter decides the multiplier.
@@ -103,13 +107,12 @@ def _container_fleet(fleet: dict) -> tuple[int, str, list[str]]:
             f"{prefix}db_pool_size + {prefix}db_max_overflow ({pool + overflow}) must be at least 2 x {prefix}threads "
             f"({threads}): a request can hold two connections, and a smaller pool makes requests wait and fail"
         )
-    processes = workers + (JOB_RUNNER_PROCESSES if _flag(box.get("job_execution")) else 0)
-    jobs = f" + {JOB_RUNNER_PROCESSES} job runner" if processes != workers else ""
-    needed = instances * processes * STORES * (pool + overflow)
+    engines = workers * STORES + (JOB_RUNNER_ENGINES if _flag(box.get("job_execution")) else 0)
+    jobs = f" + {JOB_RUNNER_ENGINES} job runner" if engines != workers * STORES else ""
+    needed = instances * (engines * (pool + overflow) + SERVER_CONNECTIONS)
     formula = (
-        f"{instances} instances x ({workers} workers{jobs}) x {STORES} stores x ({pool} pool + {overflow} overflow)"
-        if jobs
-        else f"{instances} instances x {workers} workers x {STORES} stores x ({pool} pool + {overflow} overflow)"
+        f"{instances} instances x (({workers} workers x {STORES} stores{jobs}) x ({pool} pool + {overflow} overflow)"
+        f" + {SERVER_CONNECTIONS} server)"
     )
     return needed, f"{formula} = {needed}", problems
 
@@ -126,15 +129,17 @@ def _host_connections(host: dict, defaults: dict) -> int:
         pool = int(get("mlflow_host_pgbouncer_pool_size") or 0) or workers * threads + 1
         auth_db = get("mlflow_host_auth") == "basic-auth" and not get("mlflow_host_auth_database_uri")
         return pool * (2 if auth_db else 1)
-    processes = workers + (JOB_RUNNER_PROCESSES if _flag(get("mlflow_host_job_execution")) else 0)
-    return processes * STORES * (int(get("mlflow_host_db_pool_size")) + int(get("mlflow_host_db_max_overflow")))
+    engines = workers * STORES + (JOB_RUNNER_ENGINES if _flag(get("mlflow_host_job_execution")) else 0)
+    pool = int(get("mlflow_host_db_pool_size")) + int(get("mlflow_host_db_max_overflow"))
+    return engines * pool + SERVER_CONNECTIONS
 
 
 def _host_fleet(fleet: dict) -> tuple[int, str, list[str]]:
     rows = [_host_connections(host, fleet.get("host_defaults") or {}) for host in fleet["hosts"]]
     needed = sum(rows)
     formula = (
-        f"{len(rows)} hosts x workers x {STORES} stores x (pool + overflow), or PgBouncer pools = "
+        f"{len(rows)} hosts x (workers x {STORES} stores x (pool + overflow) + {SERVER_CONNECTIONS} server), "
+        "or PgBouncer pools = "
         f"{' + '.join(str(r) for r in rows) or '0'} = {needed}"
     )
     return needed, formula, []

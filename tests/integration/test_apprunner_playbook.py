@@ -42,16 +42,17 @@ CASES = {
     ),
     "more connections than the database allows": (
         {"apprunner_max_size": 10},
-        "mlflow_stack: connection budget exceeded: 10 instances x 2 workers x 2 stores x (2 pool + 3 overflow) = 200"
-        " connections, but the database allows 71 (max_connections 81 - reserve 10). Lower apprunner_max_size",
+        "mlflow_stack: connection budget exceeded: 10 instances x ((2 workers x 2 stores) x (2 pool + 3 overflow)"
+        " + 2 server) = 220 connections, but the database allows 71 (max_connections 81 - reserve 10)."
+        " Lower apprunner_max_size",
     ),
     "bigger pools than the database allows": (
         {"mlflow_container_db_pool_size": 10, "mlflow_container_db_max_overflow": 10},
-        "3 instances x 2 workers x 2 stores x (10 pool + 10 overflow) = 240",
+        "3 instances x ((2 workers x 2 stores) x (10 pool + 10 overflow) + 2 server) = 246",
     ),
     "job runner processes counted": (
         {"mlflow_container_job_execution": True},
-        "3 instances x (2 workers + 5 job runner) x 2 stores x (2 pool + 3 overflow) = 210",
+        "3 instances x ((2 workers x 2 stores + 9 job runner) x (2 pool + 3 overflow) + 2 server) = 201",
     ),
     "pool smaller than two connections per request": (
         {"mlflow_container_threads": 4},

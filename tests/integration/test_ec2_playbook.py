@@ -19,7 +19,7 @@ GOOD = {
 }
 CASES = {
     "no bucket": ({"s3_artifacts_bucket": ""}, "s3_artifacts_bucket is empty"),
-    "unknown engine": ({"rds_backend_engine": "oracle-ee"}, 'rds_backend_engine "oracle-ee" is not one of'),
+    "unknown engine": ({"rds_backend_engine": "oracle-ee"}, "value of rds_backend_engine must be one of: postgres"),
     "engine version of another engine": (
         {"rds_backend_engine": "postgres", "rds_backend_engine_version": "8.0.39"},
         'rds_backend_engine_version "8.0.39" is not a postgres version',
@@ -68,8 +68,8 @@ CASES = {
     ),
     "more connections than the database allows": (
         {"ec2_instances_count": 3},
-        "mlflow_stack: connection budget exceeded: 3 hosts x workers x 2 stores x (pool + overflow), or PgBouncer pools"
-        " = 40 + 40 + 40 = 120"
+        "mlflow_stack: connection budget exceeded: 3 hosts x (workers x 2 stores x (pool + overflow) + 2 server),"
+        " or PgBouncer pools = 42 + 42 + 42 = 126"
         " connections, but the database allows 71 (max_connections 81 - reserve 10). Lower ec2_instances_count",
     ),
     "PgBouncer pools larger than the database allows": (
