@@ -99,8 +99,8 @@ def test_check_mode_creates_nothing(target, apprunner_env, tmp_path):
     result = playbook(TARGETS[target]["playbook"], base(target, name), apprunner_env, tmp_path, "--check")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
-    assert changed(result.stdout) >= 3, output[-3000:]  # bucket, VPC, web login secret at least
-    assert "Check mode: nothing was created" in output
+    assert changed(result.stdout) >= 4, output[-3000:]  # bucket, VPC, subnets, web login secret at least
+    assert "create bucket" in output and "Check mode: nothing was created" in output
     assert snapshot(apprunner_env) == before
     assert not [op for op in emulator("calls")["calls"] if not op.startswith(("List", "Describe"))]
 
