@@ -10,6 +10,8 @@
 #   make demo         the main job on local AWS: apprunner.yml, then a real mlflow client through its URL
 
 SHELL := /bin/bash
+comma := ,
+space := $(subst ,, )
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
@@ -75,13 +77,27 @@ infra: images
 wheelhouse: setup
 	tests/local/wheelhouse.sh build
 
-# Scenarios reach the local AWS (moto) through the variables in its env file.
+# Scenarios reach the local AWS (moto) through the variables in its env file. They run in
+# parallel lanes (scenarios in a lane one after another): each binds its own loopback addresses
+# and container names. Every scenario must be in a lane; each writes tests/output/molecule/<name>.log,
+# whose end is printed when it fails.
+MOLECULE_LANES ?= ec2_playbook,nginx_basic_auth,nginx_basic_auth_tls mlflow_host_postgresql,mlflow_host_mariadb,mlflow_host_auth
 molecule: infra wheelhouse
-	set -a; source tests/output/local/aws.env; source tests/output/local/postgresql.env; set +a; \
-	for scenario in $(MOLECULE_SCENARIOS); do molecule test --scenario-name "$$scenario"; done
+	@missing=$$(for s in $(MOLECULE_SCENARIOS); do [[ ",$(subst $(space),$(comma),$(MOLECULE_LANES))," == *",$$s,"* ]] || echo $$s; done); \
+	if [ -n "$$missing" ]; then echo "molecule: scenarios in no lane of MOLECULE_LANES: $$missing"; exit 1; fi
+	@set -a; source tests/output/local/aws.env; source tests/output/local/postgresql.env; set +a; \
+	mkdir -p tests/output/molecule; pids=""; \
+	for lane in $(MOLECULE_LANES); do \
+	  ( for s in $${lane//,/ }; do t=$$(date +%s); \
+	      if molecule test --scenario-name "$$s" > "tests/output/molecule/$$s.log" 2>&1; then \
+	        echo "molecule $$s: passed in $$(( $$(date +%s) - t ))s"; \
+	      else echo "molecule $$s: FAILED after $$(( $$(date +%s) - t ))s; the end of its log:"; \
+	        tail -n 150 "tests/output/molecule/$$s.log"; exit 1; fi; \
+	    done ) & pids="$$pids $$!"; \
+	done; rc=0; for p in $$pids; do wait "$$p" || rc=1; done; exit $$rc
 
 integration: infra wheelhouse
-	pytest tests/integration
+	pytest --durations=12 tests/integration
 
 LOCAL_ENV = set -a; source tests/output/local/aws.env; source tests/output/local/postgresql.env; \
 	source tests/output/local/apprunner.env; set +a

@@ -196,6 +196,10 @@ def test_local_apprunner_end_to_end(local_stack, tmp_path):  # noqa: PLR0915 - o
 
     # In the container: no credential on any command line.
     box = container(arn)
+    region = subprocess.run(
+        ["docker", "exec", box, "printenv", "AWS_DEFAULT_REGION"], capture_output=True, text=True, check=True
+    )
+    assert region.stdout.strip() == REGION, "the container does not know the stack's region"
     cmdlines = subprocess.run(
         ["docker", "exec", box, "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '"],
         capture_output=True,
