@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import shutil
 import socket
 import ssl
 import string
@@ -142,7 +141,6 @@ def test_malformed_logins_are_refused(env, match):
     _refused(ep.tracking_users, env, match=match)
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 def test_password_file_verifies_every_printable_password():
     """openssl passwd on stdin, then the htpasswd line as nginx parses it (user up to the first ':')."""
     sha512_crypt = pytest.importorskip("passlib.hash").sha512_crypt
