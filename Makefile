@@ -24,7 +24,7 @@ export PY_COLORS := 0
 export ANSIBLE_FORCE_COLOR := 0
 
 # Packages the harness itself needs on a Debian controller.
-SYSTEM_PACKAGES ?= docker.io debootstrap shellcheck curl postgresql wrk
+SYSTEM_PACKAGES ?= docker.io debootstrap shellcheck curl postgresql wrk haproxy
 MOLECULE_SCENARIOS ?= $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
 .PHONY: help setup venv system-packages lint yamllint ansible-lint ruff sanity unit molecule \
@@ -108,7 +108,7 @@ LOCAL_ENV = set -a; source tests/output/local/aws.env; source tests/output/local
 demo: infra wheelhouse
 	$(LOCAL_ENV); start=$$(date +%s); \
 	ansible-playbook -i inventories/local playbooks/apprunner.yml; \
-	python tests/local/apprunner_client_check.py --service mlflow-demo --scheme http; \
+	python tests/local/client_check.py --target apprunner --service mlflow-demo --scheme http; \
 	echo "demo: playbook + client check in $$(( $$(date +%s) - start ))s. Look at: the URL above (log in with the"; \
 	echo "  login in Secrets Manager), tests/output/local/apprunner.log (App Runner API calls), 'docker ps'"; \
 	echo "  (the service's container), and the bucket: aws --endpoint-url \$$AWS_ENDPOINT_URL s3 ls s3://mlflow-demo-artifacts --recursive"

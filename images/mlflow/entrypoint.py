@@ -294,6 +294,19 @@ def migrate(uri: str, sslmode: str | None) -> None:
     engine.dispose()
 
 
+def healthcheck(env: dict[str, str]) -> int:
+    """The container health check (ECS `healthCheck`, Docker HEALTHCHECK): GET /health on $PORT."""
+    import urllib.request  # noqa: PLC0415 - only the health check needs it
+
+    listen = env.get("LISTEN_ADDRESS") or "127.0.0.1"
+    host = "127.0.0.1" if listen in ("0.0.0.0", "::") else listen  # noqa: S104 - not a bind
+    try:
+        with urllib.request.urlopen(f"http://{host}:{env.get('PORT') or '8080'}/health", timeout=4) as response:
+            return 0 if response.status == 200 else 1
+    except OSError:
+        return 1
+
+
 def main() -> int:  # noqa: PLR0915 - one linear start-up sequence
     env = dict(os.environ)
     port = env.get("PORT") or "8080"
@@ -378,4 +391,4 @@ def main() -> int:  # noqa: PLR0915 - one linear start-up sequence
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(healthcheck(dict(os.environ)) if sys.argv[1:] == ["healthcheck"] else main())

@@ -14,12 +14,15 @@ version_added: 0.1.0
 description:
   - Returns the value of a named rule that lives once in the collection's Python code, so that a role
     checks its input the way the modules and AWS do, without a copy of the rule.
+  - V(acm_certificate_arn) is the regular expression of an ACM certificate ARN.
   - V(apprunner_cpu_memory) is the App Runner CPU sizes (vCPU units) and, for each, the memory sizes (MB)
     App Runner offers with it, all as strings, smallest first.
   - V(ecr_image_uri) is the regular expression of an image URI in Amazon ECR
     (V(<account>.dkr.ecr.<region>.amazonaws.com/<repository>)) or ECR Public
     (V(public.ecr.aws/<alias>/<repository>)) with a tag (V(:<tag>)) or a digest (V(@sha256:<digest>)),
     for the P(ansible.builtin.match#test) test.
+  - V(fargate_cpu_memory) is the Fargate task CPU sizes (CPU units) and, for each, the memory sizes (MiB)
+    Fargate accepts with it, all as strings, smallest first.
 author:
   - mlops.mlflow_aws maintainers (@mlops-mlflow-aws)
 options:
@@ -27,7 +30,7 @@ options:
     description: Name of the rule.
     type: str
     required: true
-    choices: [apprunner_cpu_memory, ecr_image_uri]
+    choices: [acm_certificate_arn, apprunner_cpu_memory, ecr_image_uri, fargate_cpu_memory]
 """
 
 EXAMPLES = r"""

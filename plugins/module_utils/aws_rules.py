@@ -85,10 +85,32 @@ def image_uri_problem(image, repository_type=None, reference_required=False):
     return ""
 
 
+# Fargate task sizes: CPU units -> the memory sizes (MiB) AWS accepts with it.
+FARGATE_CPU_MEMORY = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
+}
+
+
+def fargate_cpu_memory():
+    """FARGATE_CPU_MEMORY with strings for keys and values (as role variables and the API carry them)."""
+    return {str(cpu): [str(memory) for memory in sizes] for cpu, sizes in FARGATE_CPU_MEMORY.items()}
+
+
+ACM_CERTIFICATE_ARN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$"
+
+
 # ---------------------------------------------------------------- what the aws_rule filter serves
 def rules():
     """Rule name -> its value, for the roles (JSON-friendly: strings, lists, dicts)."""
     return {
+        "acm_certificate_arn": ACM_CERTIFICATE_ARN,
         "apprunner_cpu_memory": apprunner_cpu_memory(),
         "ecr_image_uri": ECR_IMAGE_URI,
+        "fargate_cpu_memory": fargate_cpu_memory(),
     }

@@ -143,7 +143,19 @@ def test_local_apprunner_end_to_end(local_stack, tmp_path):  # noqa: PLR0915 - o
 
     assert regional(snapshot(env)) == east_before, "a resource was created in the environment's region"
     env = {**env, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}
-    check = run(["python", "tests/local/apprunner_client_check.py", "--service", "mlflow-e2e", "--scheme", "http"], env)
+    check = run(
+        [
+            "python",
+            "tests/local/client_check.py",
+            "--target",
+            "apprunner",
+            "--service",
+            "mlflow-e2e",
+            "--scheme",
+            "http",
+        ],
+        env,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     assert "OK: run" in check.stdout
 

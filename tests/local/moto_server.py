@@ -1,20 +1,37 @@
-"""moto's server, plus the RDS call moto 5.2 lacks that the collection uses: ModifyDBProxy.
+"""moto's server, plus what the collection needs that moto 5.2 lacks, plus the local data plane.
 
-moto parses the request and serialises the response from botocore's RDS model, as for its own
-calls; this adds only the backend behaviour (the settings change, the proxy stays available).
+- RDS ModifyDBProxy (moto parses the request and serialises the response from botocore's RDS model,
+  as for its own calls; this adds only the backend behaviour);
+- Application Auto Scaling tags (tests/local/moto_calls.py);
+- the local data plane (tests/local/dataplane): ECS services run as containers, load balancers
+  answer on loopback addresses through HAProxy. It starts when a Docker engine answers (the harness
+  starts one first), and refuses to start without HAProxy; LOCAL_DATAPLANE=off leaves it out.
 Started by tests/local/moto.sh with moto_server's arguments.
 """
 
 from __future__ import annotations
 
+import atexit
+import logging
+import os
+import signal
 import sys
+import threading
+from pathlib import Path
 
-from moto.core.responses import ActionResult
-from moto.core.utils import utcnow
-from moto.rds.exceptions import DBProxyNotFoundFault
-from moto.rds.models import RDSBackend
-from moto.rds.responses import RDSResponse
-from moto.server import main
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from moto.core.responses import ActionResult  # noqa: E402
+from moto.core.utils import utcnow  # noqa: E402
+from moto.rds.exceptions import DBProxyNotFoundFault  # noqa: E402
+from moto.rds.models import RDSBackend  # noqa: E402
+from moto.rds.responses import RDSResponse  # noqa: E402
+from moto.server import main  # noqa: E402
+
+from tests.local import moto_calls  # noqa: E402
+from tests.local.dataplane import containers, moto_patches  # noqa: E402
+from tests.local.dataplane.plane import DataPlane  # noqa: E402
 
 
 def backend_modify_db_proxy(self: RDSBackend, name: str, changes: dict):
@@ -47,6 +64,37 @@ def modify_db_proxy(self: RDSResponse) -> ActionResult:
 
 RDSBackend.modify_db_proxy = backend_modify_db_proxy
 RDSResponse.modify_db_proxy = modify_db_proxy
+moto_calls.install()
+moto_patches.install()
+
+
+def _address(argv: list[str]) -> str:
+    host, port = "127.0.0.1", "5000"
+    for flags, index in ((("-H", "--host"), 0), (("-p", "--port"), 1)):
+        for flag in flags:
+            if flag in argv[:-1]:
+                value = argv[argv.index(flag) + 1]
+                host, port = (value, port) if index == 0 else (host, value)
+    return f"http://{host}:{port}"
+
+
+def start_data_plane(argv: list[str]) -> None:
+    mode = os.environ.get("LOCAL_DATAPLANE", "auto")
+    if mode == "off" or (mode == "auto" and not containers.docker_available()):
+        logging.getLogger("dataplane").warning("local data plane: off (LOCAL_DATAPLANE=%s)", mode)
+        return
+    missing = DataPlane.missing_tools()
+    if missing:
+        sys.exit(f"local data plane: missing {', '.join(missing)} (make setup installs haproxy and docker.io)")
+    state_dir = Path(os.environ.get("LOCAL_STATE_DIR", ROOT / "tests/output/local")) / "dataplane"
+    state_dir.mkdir(parents=True, exist_ok=True)
+    plane = DataPlane(_address(argv), state_dir)
+    atexit.register(plane.close)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    threading.Thread(target=plane.run, name="dataplane", daemon=True).start()
+
 
 if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    start_data_plane(sys.argv[1:])
     sys.exit(main())

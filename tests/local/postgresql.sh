@@ -17,6 +17,7 @@ DB_USER=mlflow
 DB_NAME=mlflow_ec2
 # The App Runner demo's own database (playbooks/apprunner.yml with inventories/local).
 DB_NAME_APPRUNNER=mlflow_apprunner
+DB_NAME_ECS=mlflow_ecs
 # A test credential for a server bound to 127.0.0.1 only.
 DB_PASSWORD="local-pg-Passw0rd"
 
@@ -56,7 +57,7 @@ start() {
     as_owner "${psql[@]}" -tc "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER'" | grep -q 1 ||
         as_owner "${psql[@]}" -c "CREATE ROLE $DB_USER LOGIN PASSWORD '$DB_PASSWORD'"
     local db
-    for db in "$DB_NAME" "$DB_NAME_APPRUNNER"; do
+    for db in "$DB_NAME" "$DB_NAME_APPRUNNER" "$DB_NAME_ECS"; do
         as_owner "${psql[@]}" -tc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
             as_owner "${psql[@]}" -c "CREATE DATABASE $db OWNER $DB_USER"
     done
@@ -65,6 +66,7 @@ start() {
 export LOCAL_PG_PORT=$PORT
 export LOCAL_PG_URI=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME
 export LOCAL_PG_URI_APPRUNNER=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME_APPRUNNER
+export LOCAL_PG_URI_ECS=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME_ECS
 ENV
     log "local PostgreSQL: ready, environment in $ENVFILE"
 }

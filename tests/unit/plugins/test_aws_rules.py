@@ -97,5 +97,20 @@ def test_patterns_by_repository_type():
 
 
 def test_an_unknown_rule_names_the_known_ones():
-    with pytest.raises(AnsibleFilterError, match="known rules: apprunner_cpu_memory, ecr_image_uri"):
-        aws_rule("fargate_cpu_memory")
+    known = "acm_certificate_arn, apprunner_cpu_memory, ecr_image_uri, fargate_cpu_memory"
+    with pytest.raises(AnsibleFilterError, match=f"known rules: {known}"):
+        aws_rule("lambda_memory")
+
+
+def test_fargate_sizes_are_the_ones_aws_documents():
+    table = aws_rule("fargate_cpu_memory")
+    assert table["256"] == ["512", "1024", "2048"]
+    assert table["1024"][0] == "2048" and table["1024"][-1] == "8192"
+    assert table["4096"][-1] == "30720" and "16384" in table["8192"] and "17408" not in table["8192"]
+    assert "1024" not in table["1024"]
+
+
+def test_acm_certificate_arn_pattern():
+    good = "arn:aws:acm:eu-west-1:123456789012:certificate/0f2c0f7e-6b1a-4a4f-9d6b-7f6a0f9c1e2d"
+    assert re.match(aws_rule("acm_certificate_arn"), good)
+    assert not re.match(aws_rule("acm_certificate_arn"), "arn:aws:iam::123456789012:server-certificate/mlflow")

@@ -1,0 +1,126 @@
+"""Log a run through a deployed target's front door with the real mlflow client, then read it back.
+
+The URL comes from the target's own API (App Runner DescribeService, ELBv2 DescribeLoadBalancers),
+the login from Secrets Manager: what a user does after `ansible-playbook playbooks/<target>.yml`.
+Used by `make demo` and the end-to-end tests.
+  python tests/local/client_check.py --target apprunner --service mlflow-demo --scheme http
+  python tests/local/client_check.py --target ecs_public --service mlflow-demo --ca tests/output/local/ca.pem
+Exits non-zero if anything logged is not read back identically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import ssl
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import boto3
+
+
+def service_url(target: str, name: str) -> str:
+    if target == "ecs_public":
+        return boto3.client("elbv2").describe_load_balancers(Names=[name])["LoadBalancers"][0]["DNSName"]
+    client = boto3.client("apprunner")
+    for summary in client.list_services()["ServiceSummaryList"]:
+        if summary["ServiceName"] == name:
+            return client.describe_service(ServiceArn=summary["ServiceArn"])["Service"]["ServiceUrl"]
+    raise SystemExit(f"no App Runner service named {name}")
+
+
+def login(name: str) -> dict[str, str]:
+    secret = boto3.client("secretsmanager").get_secret_value(SecretId=f"mlflow/{name}/web-login")
+    return json.loads(secret["SecretString"])
+
+
+def status_without_login(url: str) -> int:
+    try:
+        context = ssl.create_default_context(cafile=os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH"))
+        search = f"{url}/api/2.0/mlflow/experiments/search?max_results=1"
+        with urllib.request.urlopen(search, timeout=10, context=context) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", default="apprunner", choices=["apprunner", "ecs_public"])
+    parser.add_argument("--service", default="mlflow-demo")
+    parser.add_argument("--scheme", default="https")
+    parser.add_argument("--ca", default="", help="PEM of the CA that signed the front door's certificate")
+    parser.add_argument("--artifact-mb", type=int, default=0, help="artifact size in MiB (default 128 KiB)")
+    parser.add_argument("--register-model", action="store_true", help="also register a model version from the run")
+    return parser.parse_args()
+
+
+def log_and_read_back(url: str, args: argparse.Namespace) -> tuple[list[str], str]:
+    """Log a run (param, 10 metric values, an artifact, optionally a model version); what differs."""
+    import mlflow  # noqa: PLC0415 - after the environment is set
+    from mlflow.tracking import MlflowClient  # noqa: PLC0415
+
+    mlflow.set_tracking_uri(url)
+    mlflow.set_experiment(f"{args.target}-demo")
+    payload = os.urandom(args.artifact_mb * 1024 * 1024 if args.artifact_mb else 128 * 1024)
+    with tempfile.TemporaryDirectory() as tmp, mlflow.start_run() as run:
+        mlflow.log_param("target", args.target)
+        for step in range(10):
+            mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
+        artifact = Path(tmp, "model.bin")
+        artifact.write_bytes(payload)
+        mlflow.log_artifact(str(artifact))
+    client = MlflowClient(url)
+    stored = client.get_run(run.info.run_id)
+    history = client.get_metric_history(run.info.run_id, "loss")
+    with tempfile.TemporaryDirectory() as tmp:
+        downloaded = Path(client.download_artifacts(run.info.run_id, "model.bin", tmp)).read_bytes()
+    problems = []
+    if stored.data.params.get("target") != args.target:
+        problems.append(f"param target = {stored.data.params.get('target')!r}")
+    if len(history) != 10:
+        problems.append(f"{len(history)} loss values stored, 10 logged")
+    if downloaded != payload:
+        problems.append("artifact bytes differ")
+    size = f"{args.artifact_mb} MiB" if args.artifact_mb else "128 KiB"
+    summary = f"run {run.info.run_id} (param, 10 metric values, {size} artifact"
+    if args.register_model:
+        name = f"{args.target}-demo-model"
+        if not client.search_registered_models(filter_string=f"name = '{name}'"):
+            client.create_registered_model(name)
+        source = f"{stored.info.artifact_uri}/model.bin"
+        version = client.create_model_version(name, source, run_id=run.info.run_id)
+        if client.get_model_version(name, version.version).run_id != run.info.run_id:
+            problems.append(f"model version {version.version} of {name} does not point at the run")
+        summary += f", model {name} version {version.version}"
+    return problems, summary + f"); UI: {url}/#/experiments/{run.info.experiment_id}/runs/{run.info.run_id}"
+
+
+def main() -> int:
+    args = arguments()
+    url = f"{args.scheme}://{service_url(args.target, args.service)}"
+    if args.ca:
+        os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"] = str(Path(args.ca).resolve())
+    creds = login(args.service)
+    unauthenticated = status_without_login(url)
+    if unauthenticated != 401:
+        print(f"FAIL: {url} answered {unauthenticated} without a login (expected 401)")
+        return 1
+    os.environ.update(MLFLOW_TRACKING_USERNAME=creds["username"], MLFLOW_TRACKING_PASSWORD=creds["password"])
+    # Clients need no AWS keys: artifacts go through the server. Prove it by hiding them.
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        os.environ.pop(key, None)
+    problems, summary = log_and_read_back(url, args)
+    if problems:
+        print("FAIL: " + "; ".join(problems))
+        return 1
+    print(f"OK: {summary} logged and read back through {url} (log in as {creds['username']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,305 @@
+"""Application Load Balancers made real: one HAProxy (Debian's) configured from moto's ELBv2 state.
+
+Each load balancer gets a loopback address and its DNS name resolves to it through a managed block
+in /etc/hosts (so every client, Ansible's included, reaches it by the name ELBv2 returns). Each
+listener is an HAProxy frontend on that address and port: HTTPS terminates with the listener's ACM
+certificate (its key read from the local ACM), the default action forwards to the target group,
+redirects or answers a fixed response. Each target group is a backend with its health check (path,
+matcher, interval, healthy/unhealthy thresholds); a target is the ECS task's ENI address, which the
+data plane maps to the loopback address the task's containers listen on. Idle timeouts follow the
+load balancer's ``idle_timeout.timeout_seconds`` (AWS's default 60 s); nothing retries a failed
+request on another target (an ALB answers 502/503). The configuration is regenerated when the state
+changes, checked with ``haproxy -c`` and loaded with a hitless reload (master-worker, SIGUSR2).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import logging
+import os
+import signal
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from moto.acm.models import acm_backends
+from moto.elbv2.models import elbv2_backends
+
+from . import containers
+from .moto_patches import LOCK
+
+LOG = logging.getLogger("dataplane.alb")
+HOSTS_BEGIN = "# BEGIN mlops.mlflow_aws local data plane (load balancers)"
+HOSTS_END = "# END mlops.mlflow_aws local data plane"
+
+
+def _pdeathsig() -> None:
+    """HAProxy goes when the moto server that started it goes."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
+def _matcher(code: str) -> str:
+    codes: list[str] = []
+    for part in str(code or "200").split(","):
+        low, _, high = part.strip().partition("-")
+        codes += [str(n) for n in range(int(low), int(high or low) + 1)]
+    return f"status {codes[0]}" if len(codes) == 1 else "rstatus ^(" + "|".join(codes) + ")$"
+
+
+class AlbPlane:
+    def __init__(
+        self,
+        state_dir: Path,
+        pool: containers.AddressPool,
+        ip_map: Callable[[], dict[str, str]],
+        hosts_file: Path = Path("/etc/hosts"),
+    ) -> None:
+        self.dir = state_dir / "haproxy"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.config = self.dir / "haproxy.cfg"
+        self.pool = pool
+        self.ip_map = ip_map
+        self.hosts_file = hosts_file
+        self.process: subprocess.Popen | None = None
+        self.last_text = ""
+        self.last_hosts: dict[str, str] = {}
+        self.addresses: dict[str, str] = {}  # load balancer ARN -> loopback address
+
+    # ------------------------------------------------------------ model (under LOCK)
+    def _model(self) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
+        balancers, certs = [], {}
+        for account, regions in list(elbv2_backends.items()):
+            for region, backend in list(regions.items()):
+                for lb in list(backend.load_balancers.values()):
+                    if lb.type != "application":
+                        continue
+                    listeners = []
+                    for listener in lb.listeners.values():
+                        pems = []
+                        for cert in listener.certificates or []:
+                            arn = cert.get("CertificateArn") if isinstance(cert, dict) else cert
+                            pem = _certificate_pem(account, region, arn)
+                            if pem:
+                                name = hashlib.sha256(pem).hexdigest()[:16] + ".pem"
+                                certs[name] = pem
+                                pems.append(name)
+                        actions = [a.data for a in listener.default_actions]
+                        listeners.append(
+                            {
+                                "port": int(listener.port),
+                                "protocol": listener.protocol,
+                                "certs": pems,
+                                "action": sorted(actions, key=lambda a: a.get("Order", 0))[0] if actions else {},
+                            }
+                        )
+                    groups = {}
+                    for listener in listeners:
+                        for arn in _forward_groups(listener["action"]):
+                            group = backend.target_groups.get(arn)
+                            if group is not None:
+                                groups[arn] = _group(group)
+                    balancers.append(
+                        {
+                            "arn": lb.arn,
+                            "dns": lb.dns_name,
+                            "idle": int(lb.attrs.get("idle_timeout.timeout_seconds", 60) or 60),
+                            "listeners": listeners,
+                            "groups": groups,
+                        }
+                    )
+        return balancers, certs
+
+    # ------------------------------------------------------------ the loop
+    def step(self) -> None:
+        with LOCK:
+            balancers, certs = self._model()
+        live = {b["arn"] for b in balancers}
+        for arn in [a for a in self.addresses if a not in live]:
+            self.pool.give_back(arn)
+            del self.addresses[arn]
+        for balancer in balancers:
+            self.addresses[balancer["arn"]] = self.pool.take(balancer["arn"])
+        self._hosts({b["dns"]: self.addresses[b["arn"]] for b in balancers})
+        if not any(b["listeners"] for b in balancers):
+            self.stop()
+            self.last_text = ""
+            return
+        for name, pem in certs.items():
+            path = self.dir / name
+            if not path.exists():
+                path.touch(mode=0o600)
+                path.write_bytes(pem)
+        text = self.render(balancers, self.ip_map())
+        if text == self.last_text and self.process is not None and self.process.poll() is None:
+            return
+        candidate = self.dir / "haproxy.cfg.new"
+        candidate.write_text(text)
+        check = subprocess.run(
+            ["haproxy", "-c", "-q", "-f", str(candidate)], capture_output=True, text=True, check=False
+        )
+        if check.returncode != 0:
+            LOG.error("generated HAProxy configuration refused, keeping the last one: %s", check.stderr.strip())
+            self.last_text = text
+            return
+        candidate.replace(self.config)
+        self.last_text = text
+        if self.process is None or self.process.poll() is not None:
+            self.process = subprocess.Popen(
+                ["haproxy", "-W", "-db", "-f", str(self.config)],
+                stdout=open(self.dir / "haproxy.log", "ab"),  # noqa: SIM115 - the child keeps it
+                stderr=subprocess.STDOUT,
+                preexec_fn=_pdeathsig,  # noqa: PLW1509 - single-threaded at exec time
+            )
+            LOG.info("HAProxy started (pid %s)", self.process.pid)
+        else:
+            os.kill(self.process.pid, signal.SIGUSR2)
+            LOG.info("HAProxy reloaded")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None
+
+    def close(self) -> None:
+        self.stop()
+        self._hosts({})
+
+    # ------------------------------------------------------------ configuration
+    def render(self, balancers: list[dict[str, Any]], ip_map: dict[str, str]) -> str:
+        lines = [
+            "# Generated by tests/local/dataplane/alb.py from the local ELBv2 state. Do not edit.",
+            "global",
+            "  maxconn 4096",
+            f"  stats socket {self.dir / 'admin.sock'} mode 600 level admin",
+            "defaults",
+            "  mode http",
+            "  option forwardfor",
+            "  option dontlognull",
+            "  timeout connect 5s",
+            "  timeout http-request 60s",
+            "  retries 0",
+            "",
+        ]
+        for balancer in sorted(balancers, key=lambda b: b["arn"]):
+            address, lb_id = self.addresses[balancer["arn"]], _ident(balancer["arn"])
+            for listener in balancer["listeners"]:
+                bind = f"  bind {address}:{listener['port']}"
+                if listener["protocol"] == "HTTPS":
+                    if not listener["certs"]:
+                        continue
+                    bind += " ssl " + " ".join(f"crt {self.dir / c}" for c in listener["certs"])
+                lines += [f"frontend lb_{lb_id}_{listener['port']}", bind]
+                lines += [f"  timeout client {balancer['idle']}s"]
+                lines += [
+                    "  http-request set-header X-Forwarded-Proto " + listener["protocol"].lower(),
+                    f"  http-request set-header X-Forwarded-Port {listener['port']}",
+                ]
+                lines += _action_lines(listener["action"], lb_id)
+                lines.append("")
+            for arn, group in sorted(balancer["groups"].items()):
+                lines += [f"backend tg_{lb_id}_{_ident(arn)}", "  balance roundrobin"]
+                lines += [f"  timeout server {balancer['idle']}s"]
+                if group["protocol"] != "TCP":
+                    lines += [
+                        f"  option httpchk GET {group['path']}",
+                        f"  http-check expect {_matcher(group['matcher'])}",
+                    ]
+                check = (
+                    f"check inter {group['interval']}s fall {group['unhealthy']} rise {group['healthy']}"
+                    if group["enabled"]
+                    else ""
+                )
+                for index, (target_id, port) in enumerate(group["targets"]):
+                    loopback = ip_map.get(target_id)
+                    if loopback is None:  # never send traffic to an address outside 127.0.0.0/8
+                        continue
+                    lines.append(f"  server t{index} {loopback}:{port} {check}".rstrip())
+                lines.append("")
+        return "\n".join(lines) + "\n"
+
+    def _hosts(self, names: dict[str, str]) -> None:
+        if names == self.last_hosts:
+            return
+        try:
+            text = self.hosts_file.read_text()
+        except OSError:
+            return
+        head, _, rest = text.partition(HOSTS_BEGIN)
+        _, _, tail = rest.partition(HOSTS_END + "\n")
+        block = "".join(f"{addr} {name}\n" for name, addr in sorted(names.items()))
+        new = head.rstrip("\n") + "\n" + (f"{HOSTS_BEGIN}\n{block}{HOSTS_END}\n" if names else "") + tail
+        try:
+            with open(self.hosts_file, "r+") as handle:  # in place: /etc/hosts may be a bind mount
+                handle.write(new)
+                handle.truncate()
+            self.last_hosts = dict(names)
+        except OSError as exc:
+            LOG.error("cannot write %s: %s", self.hosts_file, exc)
+
+
+def _ident(arn: str) -> str:
+    return hashlib.sha256(arn.encode()).hexdigest()[:10]
+
+
+def _forward_groups(action: dict[str, Any]) -> list[str]:
+    if action.get("Type") != "forward":
+        return []
+    if action.get("TargetGroupArn"):
+        return [action["TargetGroupArn"]]
+    return [g["TargetGroupArn"] for g in action.get("ForwardConfig", {}).get("TargetGroups", [])][:1]
+
+
+def _group(group: Any) -> dict[str, Any]:
+    return {
+        "protocol": (group.health_check_protocol or group.protocol or "HTTP").upper(),
+        "path": group.health_check_path or "/",
+        "matcher": (getattr(group, "matcher", None) or {}).get("HttpCode", "200"),
+        "interval": int(group.health_check_interval_seconds or 30),
+        "healthy": int(group.healthy_threshold_count or 5),
+        "unhealthy": int(group.unhealthy_threshold_count or 2),
+        "enabled": bool(group.health_check_enabled),
+        "targets": [(t["Id"], t["Port"]) for t in group.targets.values()],
+    }
+
+
+def _action_lines(action: dict[str, Any], lb_id: str) -> list[str]:
+    kind = action.get("Type")
+    if kind == "forward":
+        groups = _forward_groups(action)
+        return [f"  default_backend tg_{lb_id}_{_ident(groups[0])}"] if groups else ["  http-request return status 503"]
+    if kind == "redirect":
+        config = action.get("RedirectConfig", {})
+        scheme = config.get("Protocol", "#{protocol}").lower()
+        scheme = "%[ssl_fc,iif(https,http)]" if scheme == "#{protocol}" else scheme
+        port = config.get("Port", "#{port}")
+        port_part = "" if port in ("#{port}",) or (scheme, port) in (("https", "443"), ("http", "80")) else f":{port}"
+        host = config.get("Host", "#{host}")
+        host = "%[req.hdr(host),regsub(:[0-9]+$,)]" if host == "#{host}" else host
+        code = "301" if config.get("StatusCode", "HTTP_301") == "HTTP_301" else "302"
+        return [f"  http-request redirect code {code} location {scheme}://{host}{port_part}%[capture.req.uri]"]
+    if kind == "fixed-response":
+        config = action.get("FixedResponseConfig", {})
+        body = (config.get("MessageBody") or "").replace('"', "'")
+        return [
+            f"  http-request return status {config.get('StatusCode', '503')} content-type "
+            f'"{config.get("ContentType", "text/plain")}" string "{body}"'
+        ]
+    return ["  http-request return status 503"]
+
+
+def _certificate_pem(account: str, region: str, arn: str | None) -> bytes:
+    if not arn or ":acm:" not in arn:
+        return b""
+    try:
+        bundle = acm_backends[account][arn.split(":")[3]].get_certificate(arn)
+    except Exception:
+        LOG.warning("certificate %s not found in the local ACM", arn)
+        return b""
+    parts = [p.encode() if isinstance(p, str) else p for p in (bundle.cert, bundle.chain, bundle.key) if p]
+    return b"\n".join(part.strip() for part in parts) + b"\n"

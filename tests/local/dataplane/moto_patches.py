@@ -1,0 +1,210 @@
+"""What the data plane changes in moto's ECS and ELBv2 backends (installed by tests/local/moto_server.py).
+
+Requests are still parsed, and responses serialised, by moto from botocore's service models; these
+patches only keep state moto drops or invents:
+- ECS CreateService keeps ``deploymentConfiguration`` (with AWS's defaults),
+  ``healthCheckGracePeriodSeconds`` and ``enableExecuteCommand`` (moto 5.2 drops them);
+- ECS UpdateService no longer reports every desired task as running at once: the running count is
+  the data plane's, and a new task definition, network configuration or ``forceNewDeployment``
+  starts a new PRIMARY deployment (moto keeps one deployment forever) that the data plane rolls out;
+- ELBv2 load balancers carry the attributes AWS gives a new ALB (idle timeout 60 s, HTTP/2 ...);
+- ELBv2 DescribeTargetHealth reports the health the data plane's probes measured (moto: always
+  "healthy").
+One lock serialises the control-plane requests of these services with the data plane's changes.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import urllib.parse
+from collections import Counter
+from typing import Any
+
+from moto.core.utils import utcnow
+from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+from moto.ecs.models import EC2ContainerServiceBackend
+from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.elbv2.models import FakeHealthStatus, FakeLoadBalancer, FakeTargetGroup
+from moto.moto_api._internal import mock_random
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+LOCK = threading.RLock()
+# (target group ARN, target id) -> (state, reason, description), written by the data plane.
+TARGET_HEALTH: dict[tuple[str, str], tuple[str, str | None, str | None]] = {}
+_LOCKED_SERVICES = {"ecs", "elasticloadbalancing", "application-autoscaling", "monitoring"}
+# "<service>:<Action>" -> calls, for the tests' API-call counts (the data plane's status file).
+CALLS: Counter[str] = Counter()
+
+DEFAULT_DEPLOYMENT_CONFIGURATION = {
+    "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+    "maximumPercent": 200,
+    "minimumHealthyPercent": 100,
+}
+
+
+def new_deployment(service: Any, task_definition_arn: str) -> dict[str, Any]:
+    deployment_id = f"ecs-svc/{mock_random.randint(0, 32**12)}"
+    now = utcnow()
+    return {
+        "id": deployment_id,
+        "status": "PRIMARY",
+        "taskDefinition": task_definition_arn,
+        "desiredCount": service.desired_count,
+        "pendingCount": 0,
+        "runningCount": 0,
+        "failedTasks": 0,
+        "createdAt": now,
+        "updatedAt": now,
+        "launchType": service.launch_type,
+        "platformVersion": service.platform_version,
+        "platformFamily": "EC2" if service.launch_type == "EC2" else "FARGATE",
+        "networkConfiguration": service.network_configuration or None,
+        "rolloutState": "IN_PROGRESS",
+        "rolloutStateReason": f"ECS deployment {deployment_id} in progress.",
+    }
+
+
+def _service_of(environ: dict[str, Any]) -> str:
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    if "Credential=" in auth:
+        scope = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+        if len(scope) >= 4:
+            return scope[3]
+    return ""
+
+
+def _action_of(environ: dict[str, Any]) -> str:
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    environ["wsgi.input"] = io.BytesIO(body)
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    query |= urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+    return query.get("Action", ["?"])[0]
+
+
+def _locked_call(original):
+    def __call__(self, environ, start_response):
+        service = _service_of(environ)
+        if service not in _LOCKED_SERVICES:
+            return original(self, environ, start_response)
+        CALLS[f"{service}:{_action_of(environ)}"] += 1
+        with LOCK:
+            return list(original(self, environ, start_response))
+
+    return __call__
+
+
+def _create_service(original):
+    def create_service(self: EC2ContainerServiceResponse):
+        with LOCK:
+            result = original(self)
+            service = self.ecs_backend._get_service(
+                self._get_param("cluster", "default"), self._get_param("serviceName")
+            )
+            config = dict(DEFAULT_DEPLOYMENT_CONFIGURATION)
+            config.update(self._get_param("deploymentConfiguration") or {})
+            service.deployment_configuration = config
+            service.health_check_grace_period_seconds = self._get_int_param("healthCheckGracePeriodSeconds") or 0
+            service.enable_execute_command = bool(self._get_param("enableExecuteCommand", False))
+            service.running_count, service.pending_count = 0, 0
+            for deployment in service.deployments:
+                deployment.update(runningCount=0, pendingCount=0, desiredCount=service.desired_count)
+                deployment["networkConfiguration"] = service.network_configuration or None
+            return result
+
+    return create_service
+
+
+def _update_service(original):
+    def update_service(self: EC2ContainerServiceBackend, properties: dict[str, Any]):
+        with LOCK:
+            service = self._get_service(properties.get("cluster", "default"), properties["service"].split("/")[-1])
+            before = {
+                "task_definition": service.task_definition,
+                "network_configuration": service.network_configuration,
+                "running_count": service.running_count,
+                "pending_count": service.pending_count,
+            }
+            force = bool(properties.get("force_new_deployment"))
+            if properties.get("deployment_configuration"):
+                merged = dict(getattr(service, "deployment_configuration", DEFAULT_DEPLOYMENT_CONFIGURATION))
+                merged.update(properties["deployment_configuration"])
+                properties["deployment_configuration"] = merged
+            service = original(self, properties)
+            service.running_count, service.pending_count = before["running_count"], before["pending_count"]
+            if service.task_definition and not service.task_definition.startswith("arn:"):
+                service.task_definition = self.describe_task_definition(service.task_definition).arn
+            if service.deployment_controller.get("type", "ECS") != "ECS":
+                return service
+            if (
+                force
+                or service.task_definition != before["task_definition"]
+                or service.network_configuration != before["network_configuration"]
+            ):
+                for deployment in service.deployments:
+                    if deployment["status"] == "PRIMARY":
+                        deployment["status"] = "ACTIVE"
+                service.deployments.insert(0, new_deployment(service, service.task_definition))
+            else:
+                service.deployments[0]["desiredCount"] = service.desired_count
+                service.deployments[0]["updatedAt"] = utcnow()
+            return service
+
+    return update_service
+
+
+def _health_for(original):
+    def health_for(self: FakeTargetGroup, target: dict[str, Any], ec2_backend: Any) -> FakeHealthStatus:
+        known = TARGET_HEALTH.get((self.arn, target["Id"]))
+        if known is None or target["Id"] not in self.targets:
+            return original(self, target, ec2_backend)
+        state, reason, description = known
+        port = self.targets[target["Id"]]["Port"]
+        return FakeHealthStatus(target["Id"], port, self.health_check_port, state, reason, description)
+
+    return health_for
+
+
+# What DescribeLoadBalancerAttributes returns for a new ALB on AWS (moto leaves most out, and
+# amazon.aws.elb_application_lb reads them).
+ALB_DEFAULT_ATTRIBUTES = {
+    "access_logs.s3.enabled": "false",
+    "idle_timeout.timeout_seconds": "60",
+    "routing.http2.enabled": "true",
+    "routing.http.desync_mitigation_mode": "defensive",
+    "routing.http.drop_invalid_header_fields.enabled": "false",
+    "routing.http.x_amzn_tls_version_and_cipher_suite.enabled": "false",
+    "routing.http.xff_client_port.enabled": "false",
+    "waf.fail_open.enabled": "false",
+}
+
+
+def _load_balancer_init(original):
+    def __init__(self: FakeLoadBalancer, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if self.type == "application":
+            for key, value in ALB_DEFAULT_ATTRIBUTES.items():
+                self.attrs.setdefault(key, value)
+
+    return __init__
+
+
+def _get_private_dns_name(self: NetworkInterface) -> str:
+    return self.__dict__.get("_private_dns_name") or f"ip-{self.private_ip_address.replace('.', '-')}.ec2.internal"
+
+
+def _set_private_dns_name(self: NetworkInterface, value: str) -> None:
+    self.__dict__["_private_dns_name"] = value
+
+
+def install() -> None:
+    # Some moto 5 releases give an ENI no private_dns_name, which their own awsvpc ECS tasks read.
+    NetworkInterface.private_dns_name = property(_get_private_dns_name, _set_private_dns_name)
+    DomainDispatcherApplication.__call__ = _locked_call(DomainDispatcherApplication.__call__)
+    EC2ContainerServiceResponse.create_service = _create_service(EC2ContainerServiceResponse.create_service)
+    EC2ContainerServiceBackend.update_service = _update_service(EC2ContainerServiceBackend.update_service)
+    FakeTargetGroup.health_for = _health_for(FakeTargetGroup.health_for)
+    FakeLoadBalancer.__init__ = _load_balancer_init(FakeLoadBalancer.__init__)

@@ -1,0 +1,86 @@
+"""The data plane's loop, run on a thread of the project's moto server (tests/local/moto_server.py)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import boto3
+
+from . import containers
+from .alb import AlbPlane
+from .ecs import EcsPlane
+from .moto_patches import CALLS
+
+LOG = logging.getLogger("dataplane")
+# Tasks and load balancers each bind their own loopback addresses (App Runner: 127.0.0.40-59,
+# molecule hosts: 127.0.0.2-39).
+TASK_ADDRESSES = "127.0.2.1-127.0.2.254"
+BALANCER_ADDRESSES = "127.0.3.1-127.0.3.254"
+
+
+class DataPlane:
+    def __init__(self, endpoint: str, state_dir: Path, interval: float = 1.0) -> None:
+        self.endpoint = endpoint
+        self.state_dir = state_dir
+        self.interval = interval
+        self.ecs = EcsPlane(endpoint, containers.AddressPool(TASK_ADDRESSES), self.resolve)
+        self.alb = AlbPlane(state_dir, containers.AddressPool(BALANCER_ADDRESSES), lambda: dict(self.ecs.ip_map))
+        self.stopping = threading.Event()
+
+    @staticmethod
+    def missing_tools() -> list[str]:
+        missing = [tool for tool in ("docker", "haproxy") if shutil.which(tool) is None]
+        if "docker" not in missing and not containers.docker_available():
+            missing.append("a Docker engine that answers")
+        return missing
+
+    def resolve(self, reference: str, region: str) -> str:
+        """Secrets are read as ECS's agent reads them: from Secrets Manager / SSM (the local ones)."""
+
+        def client(service: str, region_name: str):
+            return boto3.client(
+                service,
+                region_name=region_name,
+                endpoint_url=self.endpoint,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
+
+        return containers.resolve_secret(reference, region, client)
+
+    def run(self) -> None:
+        self.ecs.stop_all()
+        LOG.info("local data plane: running (tasks on %s, load balancers on %s)", TASK_ADDRESSES, BALANCER_ADDRESSES)
+        while not self.stopping.is_set():
+            started = time.monotonic()
+            for part in (self.ecs, self.alb):
+                try:
+                    part.step()
+                except Exception:
+                    LOG.exception("local data plane: %s step failed", type(part).__name__)
+            self._heartbeat()
+            self.stopping.wait(max(0.0, self.interval - (time.monotonic() - started)))
+
+    def _heartbeat(self) -> None:
+        status = {
+            "time": time.time(),
+            "tasks": {
+                arn: {"phase": r.phase, "address": r.address, "ip": r.ip, "healthy": r.healthy}
+                for arn, r in self.ecs.records.items()
+            },
+            "load_balancers": dict(self.alb.addresses),
+            "calls": dict(CALLS),
+        }
+        path = self.state_dir / "dataplane.json"
+        path.with_suffix(".tmp").write_text(json.dumps(status, indent=1))
+        path.with_suffix(".tmp").replace(path)
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.ecs.stop_all()
+        self.alb.close()
