@@ -7,7 +7,7 @@
 #   make test         all of the above: the one command CI runs
 #   make infra / infra-stop   start / stop the Docker engine, moto server and PostgreSQL the tests use
 #   make wheelhouse   download the wheels test hosts install MLflow from (air-gapped path)
-#   make demo         the main job on local AWS: apprunner.yml, then a real mlflow client through its URL
+#   make demo         the main job on local AWS: apprunner.yml (or TARGET=ecs_public: ecs.yml), then a real mlflow client through its URL
 
 SHELL := /bin/bash
 comma := ,
@@ -104,14 +104,23 @@ integration: infra wheelhouse
 LOCAL_ENV = set -a; source tests/output/local/aws.env; source tests/output/local/postgresql.env; \
 	source tests/output/local/apprunner.env; set +a
 
-# Fresh machine to a running MLflow on (local) App Runner, a run logged through it, in one command.
+# Fresh machine to a running MLflow on local AWS, a run logged through it, in one command.
+# TARGET=apprunner (default: the App Runner emulator) or TARGET=ecs_public (ECS tasks behind the
+# local load balancer, HTTPS with the local CA's certificate).
+TARGET ?= apprunner
+DEMO_apprunner = ansible-playbook -i inventories/local playbooks/apprunner.yml && \
+	python tests/local/client_check.py --target apprunner --service mlflow-demo --scheme http
+DEMO_ecs_public = export LOCAL_ALB_CERTIFICATE_ARN="$$(python tests/local/acm_cert.py --region us-east-1)" && \
+	ansible-playbook -i inventories/local playbooks/ecs.yml && \
+	python tests/local/client_check.py --target ecs_public --service mlflow-demo --ca tests/output/local/ca.pem
 demo: infra wheelhouse
+	@[ -n "$(DEMO_$(TARGET))" ] || { echo "make demo: TARGET must be apprunner or ecs_public, got $(TARGET)"; exit 1; }
 	$(LOCAL_ENV); start=$$(date +%s); \
-	ansible-playbook -i inventories/local playbooks/apprunner.yml; \
-	python tests/local/client_check.py --target apprunner --service mlflow-demo --scheme http; \
-	echo "demo: playbook + client check in $$(( $$(date +%s) - start ))s. Look at: the URL above (log in with the"; \
-	echo "  login in Secrets Manager), tests/output/local/apprunner.log (App Runner API calls), 'docker ps'"; \
-	echo "  (the service's container), and the bucket: aws --endpoint-url \$$AWS_ENDPOINT_URL s3 ls s3://mlflow-demo-artifacts --recursive"
+	$(DEMO_$(TARGET)) || exit 1; \
+	echo "demo ($(TARGET)): playbook + client check in $$(( $$(date +%s) - start ))s. Look at: the URL above (log in with the"; \
+	echo "  login in Secrets Manager), tests/output/local/ (App Runner log, the data plane's dataplane.json and HAProxy"; \
+	echo "  configuration), 'docker ps' (the service's containers), and the bucket:"; \
+	echo "  aws --endpoint-url \$$AWS_ENDPOINT_URL s3 ls s3://mlflow-demo-artifacts --recursive"
 
 # Each phase's wall time is printed as it ends and again at the end (tests/output/phase-times.txt).
 TEST_PHASES ?= setup lint unit infra wheelhouse molecule integration

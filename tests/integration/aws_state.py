@@ -29,6 +29,19 @@ def snapshot(env: dict[str, str]) -> dict[str, set[str]]:
         "secrets": {s["Name"] for s in client("secretsmanager", env).list_secrets()["SecretList"]},
         "iam_roles": {r["RoleName"] for r in client("iam", env).list_roles()["Roles"]},
         "db_proxies": {p["DBProxyName"] for p in rds.describe_db_proxies()["DBProxies"]},
+        "ecs_clusters": set(client("ecs", env).list_clusters()["clusterArns"]),
+        "task_definitions": set(client("ecs", env).list_task_definitions()["taskDefinitionArns"]),
+        "load_balancers": {
+            b["LoadBalancerName"] for b in client("elbv2", env).describe_load_balancers()["LoadBalancers"]
+        },
+        "target_groups": {g["TargetGroupName"] for g in client("elbv2", env).describe_target_groups()["TargetGroups"]},
+        "log_groups": {g["logGroupName"] for g in client("logs", env).describe_log_groups()["logGroups"]},
+        "scalable_targets": {
+            t["ResourceId"]
+            for t in client("application-autoscaling", env).describe_scalable_targets(ServiceNamespace="ecs")[
+                "ScalableTargets"
+            ]
+        },
     }
 
 

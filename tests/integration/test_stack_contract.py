@@ -28,6 +28,14 @@ TARGETS = {
         "good": {"ec2_instances_count": 1, "ec2_instances_image_id": "ami-12c6146b"},
         "emulated": False,
     },
+    "ecs_public": {
+        "playbook": "ecs.yml",
+        "teardown": "ecs_teardown.yml",
+        "good": {
+            "alb_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-000000000000"
+        },
+        "emulated": False,
+    },
 }
 SHARED_BAD = {
     "bucket name": ({"s3_artifacts_bucket": "Bad_Bucket"}, 's3_artifacts_bucket "Bad_Bucket" is not a valid S3 bucket'),

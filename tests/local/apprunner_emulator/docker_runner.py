@@ -14,7 +14,6 @@ import time
 from typing import Any
 
 from tests.local.dataplane import containers
-from tests.local.dataplane.containers import docker_available  # noqa: F401 (the server's import)
 
 LABEL = "mlops.apprunner-emulator"
 # What the container gets in place of an instance role: the local AWS the emulator itself uses.

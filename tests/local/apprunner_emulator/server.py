@@ -24,8 +24,10 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.local.dataplane.containers import docker_available
+
 from . import model
-from .docker_runner import DockerRunner, docker_available
+from .docker_runner import DockerRunner
 from .state import ApiError, Emulator, address_pool
 
 LOG = logging.getLogger("apprunner-emulator")

@@ -43,7 +43,7 @@ def _pdeathsig() -> None:
 def _matcher(code: str) -> str:
     codes: list[str] = []
     for part in str(code or "200").split(","):
-        low, _, high = part.strip().partition("-")
+        low, _dash, high = part.strip().partition("-")
         codes += [str(n) for n in range(int(low), int(high or low) + 1)]
     return f"status {codes[0]}" if len(codes) == 1 else "rstatus ^(" + "|".join(codes) + ")$"
 
@@ -230,8 +230,8 @@ class AlbPlane:
             text = self.hosts_file.read_text()
         except OSError:
             return
-        head, _, rest = text.partition(HOSTS_BEGIN)
-        _, _, tail = rest.partition(HOSTS_END + "\n")
+        head, _begin, rest = text.partition(HOSTS_BEGIN)
+        tail = rest.partition(HOSTS_END + "\n")[2]
         block = "".join(f"{addr} {name}\n" for name, addr in sorted(names.items()))
         new = head.rstrip("\n") + "\n" + (f"{HOSTS_BEGIN}\n{block}{HOSTS_END}\n" if names else "") + tail
         try:

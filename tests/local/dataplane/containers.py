@@ -187,7 +187,7 @@ def probe(address: str, port: int | str, path: str = "/", protocol: str = "HTTP"
 def status_matches(status: int, matcher: str) -> bool:
     """ELB matcher syntax: "200", "200,302", "200-299"."""
     for part in str(matcher).split(","):
-        low, _, high = part.strip().partition("-")
+        low, _dash, high = part.strip().partition("-")
         if low and int(low) <= status <= int(high or low):
             return True
     return False
@@ -197,7 +197,7 @@ class AddressPool:
     """Loopback addresses handed out to containers or load balancers (each binds its own)."""
 
     def __init__(self, spec: str) -> None:
-        first, _, last = spec.partition("-")
+        first, _dash, last = spec.partition("-")
         start, end = ipaddress.IPv4Address(first), ipaddress.IPv4Address(last or first)
         if not (start.is_loopback and end.is_loopback):
             raise ValueError(f"addresses must be loopback addresses, got {spec}")

@@ -23,6 +23,7 @@ import fnmatch
 import json
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -223,7 +224,7 @@ class EcsPlane:
                 if deployment is not None:
                     deployment["failedTasks"] = deployment.get("failedTasks", 0) + 1
                 self._event(service, f"(service {service.name}) has stopped 1 running tasks: (task {record.task.id}).")
-                actions += self._stop(record, reason)
+                actions += self._stop(record, reason, drain=False)
             elif record.phase == "RUNNING":
                 containers_ok = all(o.get("health", "") in ("", "healthy") for o in record.observed.values())
                 record.healthy = containers_ok and all(t.state == "healthy" for t in record.targets)
@@ -283,7 +284,7 @@ class EcsPlane:
                     spare -= 1 if record.healthy else 0
                     room += 1
                     actions += self._stop(record, f"Task stopped by deployment {primary['id']}")
-            for _ in range(max(0, min(need, room))):
+            for _task in range(max(0, min(need, room))):
                 actions += self._launch(skey, backend, service, primary, grace)
         for record in ours[desired:]:
             actions += self._stop(record, f"Scaling activity initiated by (deployment {primary['id']})")
@@ -330,7 +331,7 @@ class EcsPlane:
 
     # ------------------------------------------------------------ tasks
     def _launch(self, skey, backend, service, deployment, grace) -> list[Callable[[], None]]:
-        account, region, _ = skey
+        account, region = skey[:2]
         definition = backend.describe_task_definition(deployment["taskDefinition"])
         cluster = backend.clusters[service.cluster_name]
         task = LocalTask(
@@ -449,28 +450,33 @@ class EcsPlane:
                 self._register(record)
 
     def _register(self, record: TaskRecord) -> None:
-        account, region, _ = record.service_key
+        account, region = record.service_key[:2]
         elbv2 = elbv2_backends[account][region]
         for target in record.targets:
             if target.group_arn in elbv2.target_groups:
                 elbv2.register_targets(target.group_arn, [{"Id": record.ip, "Port": target.port}])
                 TARGET_HEALTH[(target.group_arn, record.ip)] = _health_tuple("initial")
 
-    def _stop(self, record: TaskRecord, reason: str) -> list[Callable[[], None]]:
-        account, region, _ = record.service_key
+    def _stop(self, record: TaskRecord, reason: str, drain: bool = True) -> list[Callable[[], None]]:
+        """Deregister the task's targets and stop it: a healthy task first drains for its target
+        groups' deregistration delay (it takes no new requests, finishes the ones it has), a failed
+        one stops at once. The task is DEACTIVATING meanwhile, then STOPPED."""
+        account, region = record.service_key[:2]
         elbv2 = elbv2_backends[account][region]
+        delay = 0
         for target in record.targets:
             group = elbv2.target_groups.get(target.group_arn)
             if group is not None and record.ip in group.targets:
                 group.deregister([{"Id": record.ip}])
+                delay = max(delay, int(group.attributes.get("deregistration_delay.timeout_seconds", 300)))
             TARGET_HEALTH.pop((target.group_arn, record.ip), None)
+        draining = drain and record.phase == "RUNNING" and delay > 0
         record.phase = "STOPPED"
         record.stop_reason = reason
         task = record.task
-        task.status = "STOPPED"
+        task.status = "DEACTIVATING" if draining else "STOPPED"
         task.desired_status = "STOPPED"
         task.stopped_reason = reason
-        task.stopped_at = utcnow()
         self.ip_map.pop(record.ip, None)
         pool, arn, names = self.pool, task.task_arn, list(record.containers)
 
@@ -479,7 +485,14 @@ class EcsPlane:
                 containers.stop(name, timeout=10)
                 containers.remove(name)
             pool.give_back(arn)
+            with LOCK:
+                task.status = "STOPPED"
+                task.stopped_at = utcnow()
 
+        if draining:
+            timer = threading.Timer(delay, stop)
+            timer.daemon = True
+            return [timer.start]
         return [stop]
 
     @staticmethod
@@ -510,7 +523,7 @@ class EcsPlane:
         )
         if target is None:
             return
-        _, cluster, name = [*policy.resource_id.split("/"), "", ""][:3]
+        cluster, name = [*policy.resource_id.split("/"), "", ""][1:3]
         service = ecs_backends[account][region].services.get(f"{cluster}:{name}")
         if service is None or service.status != "ACTIVE":
             return

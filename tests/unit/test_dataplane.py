@@ -1,0 +1,162 @@
+"""The local data plane's pure parts (tests/local/dataplane, tests/local/moto_calls.py), without Docker.
+
+The HAProxy configuration is checked with `haproxy -c`, the added moto calls against botocore's
+service model, the container flags against what ECS task definitions say.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import botocore.session
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.local.dataplane import containers  # noqa: E402
+from tests.local.dataplane.alb import AlbPlane, _matcher  # noqa: E402
+
+FORWARD_ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/tasks/0123456789abcdef"
+
+
+def balancer(listeners: list[dict], targets: list[tuple[str, int]]) -> dict:
+    return {
+        "arn": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/mlflow/1",
+        "dns": "mlflow-1.eu-west-1.elb.amazonaws.com",
+        "idle": 300,
+        "listeners": listeners,
+        "groups": {
+            FORWARD_ARN: {
+                "protocol": "HTTP",
+                "path": "/health",
+                "matcher": "200",
+                "interval": 15,
+                "healthy": 2,
+                "unhealthy": 3,
+                "enabled": True,
+                "targets": targets,
+            }
+        },
+    }
+
+
+@pytest.fixture
+def plane(tmp_path):
+    alb = AlbPlane(tmp_path, containers.AddressPool("127.0.3.1-127.0.3.4"), dict, hosts_file=tmp_path / "hosts")
+    alb.addresses["arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/mlflow/1"] = "127.0.3.1"
+    return alb
+
+
+def test_haproxy_configuration_of_a_redirect_and_a_forward(plane):
+    forward = {"Type": "forward", "TargetGroupArn": FORWARD_ARN}
+    redirect = {"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}
+    text = plane.render(
+        [
+            balancer(
+                [
+                    {"port": 80, "protocol": "HTTP", "certs": [], "action": redirect},
+                    {"port": 8443, "protocol": "HTTP", "certs": [], "action": forward},
+                ],
+                [("10.0.1.5", 8080), ("10.0.2.9", 8080)],
+            )
+        ],
+        {"10.0.1.5": "127.0.2.7"},
+    )
+    assert "bind 127.0.3.1:80" in text and "bind 127.0.3.1:8443" in text
+    assert (
+        "http-request redirect code 301 location https://%[req.hdr(host),regsub(:[0-9]+$,)]%[capture.req.uri]" in text
+    )
+    assert "timeout client 300s" in text and "timeout server 300s" in text
+    assert "option httpchk GET /health" in text and "http-check expect status 200" in text
+    assert "server t0 127.0.2.7:8080 check inter 15s fall 3 rise 2" in text
+    # A target the data plane has no loopback address for is left out: no traffic to 10.x.
+    assert "10.0.2.9" not in text and "10.0.1.5" not in text
+    assert "retries 0" in text
+    if shutil.which("haproxy") is None:
+        pytest.fail("haproxy is not installed (make setup installs it)")
+    config = plane.dir / "check.cfg"
+    config.write_text(text)
+    check = subprocess.run(["haproxy", "-c", "-f", str(config)], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_hosts_block_is_added_and_removed(plane):
+    hosts = plane.hosts_file
+    hosts.write_text("127.0.0.1 localhost\n")
+    plane._hosts({"mlflow-1.eu-west-1.elb.amazonaws.com": "127.0.3.1"})
+    assert "127.0.3.1 mlflow-1.eu-west-1.elb.amazonaws.com" in hosts.read_text()
+    plane._hosts({})
+    assert hosts.read_text() == "127.0.0.1 localhost\n"
+
+
+def test_matcher_ranges():
+    assert _matcher("200") == "status 200"
+    assert _matcher("200-202,204") == "rstatus ^(200|201|202|204)$"
+    assert containers.status_matches(204, "200-299") and not containers.status_matches(301, "200,202")
+
+
+def test_ecs_health_check_becomes_docker_flags():
+    health = {"command": ["CMD", "/opt/mlflow/bin/python", "/x y", "healthcheck"], "interval": 15, "retries": 3}
+    flags = containers.health_args(health)
+    assert flags[:2] == ["--health-cmd", "/opt/mlflow/bin/python '/x y' healthcheck"]
+    assert "--health-interval" in flags and "15s" in flags and "--health-timeout" in flags
+    assert (
+        containers.health_args({"command": ["CMD-SHELL", "curl -f localhost || exit 1"]})[1]
+        == "curl -f localhost || exit 1"
+    )
+    assert containers.health_args(None) == []
+
+
+def test_secret_references_resolve_whole_or_by_json_key():
+    values = {"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf": json.dumps({"password": "pw"})}
+
+    class Fake:
+        def __init__(self, service, region_name):
+            assert service == "secretsmanager" and region_name == "eu-west-1"
+
+        def get_secret_value(self, SecretId):
+            return {"SecretString": values[SecretId]}
+
+    arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"
+    assert containers.resolve_secret(arn, "us-east-1", Fake) == values[arn]
+    assert containers.resolve_secret(arn + ":password::", "us-east-1", Fake) == "pw"
+    with pytest.raises(containers.ContainerError, match="has no JSON key 'user'"):
+        containers.resolve_secret(arn + ":user::", "us-east-1", Fake)
+    with pytest.raises(containers.ContainerError, match="not a Secrets Manager or SSM parameter ARN"):
+        containers.resolve_secret("plain-text", "us-east-1", Fake)
+
+
+def test_address_pool_gives_each_owner_one_address_and_takes_it_back():
+    pool = containers.AddressPool("127.0.2.1-127.0.2.2")
+    first = pool.take("a")
+    assert pool.take("a") == first and pool.take("b") != first
+    with pytest.raises(containers.ContainerError):
+        pool.take("c")
+    pool.give_back("a")
+    assert pool.take("c") == first
+    with pytest.raises(ValueError, match="loopback"):
+        containers.AddressPool("10.0.0.1-10.0.0.2")
+
+
+@pytest.mark.parametrize(
+    ("operation", "request_members", "response_members"),
+    [
+        ("TagResource", {"ResourceARN", "Tags"}, set()),
+        ("UntagResource", {"ResourceARN", "TagKeys"}, set()),
+        ("ListTagsForResource", {"ResourceARN"}, {"Tags"}),
+        ("RegisterScalableTarget", {"Tags"}, {"ScalableTargetARN"}),
+    ],
+)
+def test_added_moto_calls_speak_botocores_model(operation, request_members, response_members):
+    """tests/local/moto_calls.py reads and answers exactly these members of the operations."""
+    model = botocore.session.get_session().get_service_model("application-autoscaling").operation_model(operation)
+    assert request_members <= set(model.input_shape.members)
+    assert response_members <= set(model.output_shape.members if model.output_shape else {})
+    source = (ROOT / "tests/local/moto_calls.py").read_text()
+    for member in request_members | response_members:
+        assert f'"{member}"' in source, member
