@@ -11,6 +11,7 @@ tested without a container by tests/unit/test_entrypoint.py; importing this modu
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -247,6 +248,28 @@ def check_mysql_tls(engine: object, sslmode: str | None) -> None:
         raise ConfigError(f"MLFLOW_DB_SSLMODE={sslmode} but the MySQL server did not negotiate TLS")
 
 
+@contextlib.contextmanager
+def _migration_lock(engine):
+    """A database-wide lock (PostgreSQL advisory lock, MySQL named lock) around a migration."""
+    import sqlalchemy  # noqa: PLC0415
+
+    postgres = engine.dialect.name == "postgresql"
+    with engine.connect() as lock:
+        if postgres:
+            lock.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+        else:
+            got = lock.execute(sqlalchemy.text("SELECT GET_LOCK(:k, 600)"), {"k": f"mlflow-migrate-{MIGRATION_LOCK}"})
+            if got.scalar() != 1:
+                raise ConfigError("another instance has held the migration lock for 600 s; not migrating without it")
+        try:
+            yield
+        finally:
+            if postgres:
+                lock.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+            else:
+                lock.execute(sqlalchemy.text("SELECT RELEASE_LOCK(:k)"), {"k": f"mlflow-migrate-{MIGRATION_LOCK}"})
+
+
 def migrate(uri: str, sslmode: str | None) -> None:
     """Create or upgrade the schema only when it is behind, holding a database-wide lock."""
     # Heavy imports, only once the configuration checked out.
@@ -270,27 +293,16 @@ def migrate(uri: str, sslmode: str | None) -> None:
     if current == head:
         log(f"database schema is current ({head}); no migration")
         return
-    postgres = engine.dialect.name == "postgresql"
-    with engine.connect() as lock:
-        if postgres:
-            lock.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+    with _migration_lock(engine):
+        current = utils._get_schema_version(engine)  # another instance may have done it meanwhile
+        if current == head:
+            log("schema brought up to date by another instance")
+        elif utils._is_empty_database(engine):
+            log(f"empty database: creating the MLflow schema ({head})")
+            utils._initialize_tables(engine)
         else:
-            lock.execute(sqlalchemy.text("SELECT GET_LOCK(:k, 600)"), {"k": f"mlflow-migrate-{MIGRATION_LOCK}"})
-        try:
-            current = utils._get_schema_version(engine)  # another instance may have done it meanwhile
-            if current == head:
-                log("schema brought up to date by another instance")
-            elif utils._is_empty_database(engine):
-                log(f"empty database: creating the MLflow schema ({head})")
-                utils._initialize_tables(engine)
-            else:
-                log(f"upgrading the schema from {current} to {head}")
-                utils._upgrade_db(engine)
-        finally:
-            if postgres:
-                lock.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
-            else:
-                lock.execute(sqlalchemy.text("SELECT RELEASE_LOCK(:k)"), {"k": f"mlflow-migrate-{MIGRATION_LOCK}"})
+            log(f"upgrading the schema from {current} to {head}")
+            utils._upgrade_db(engine)
     engine.dispose()
 
 

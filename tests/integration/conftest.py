@@ -44,6 +44,19 @@ def run(args: list[str], env: dict[str, str], cwd: Path = REPO) -> subprocess.Co
     return subprocess.run(args, check=False, env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
+def playbook(name: str, extra: dict, env: dict[str, str], tmp_path: Path, *flags: str, inventory: str = "localhost,"):
+    """Run playbooks/NAME with EXTRA as extra variables (a JSON file, so any value survives)."""
+    vars_file = tmp_path / "vars.json"
+    vars_file.write_text(json.dumps(extra))
+    return run(["ansible-playbook", "-i", inventory, *flags, "-e", f"@{vars_file}", f"playbooks/{name}"], env)
+
+
+def changed(stdout: str) -> int:
+    """The changed count of the play recap."""
+    recap = next(line for line in stdout.splitlines() if line.startswith("localhost"))
+    return int(recap.split("changed=")[1].split()[0])
+
+
 def check_role_input(role: str, extra_vars: dict, env: dict[str, str], tmp_path: Path) -> tuple[int, str]:
     """Run ROLE against localhost in check mode at -vvv with EXTRA_VARS; return (rc, output)."""
     play = tmp_path / "play.yml"

@@ -9,7 +9,7 @@ import time
 
 import pytest
 from aws_state import client, snapshot
-from conftest import REPO, emulator, run
+from conftest import REPO, changed, emulator, playbook, run
 
 GOOD = {"mlflow_stack_name": "input-check", "s3_artifacts_bucket": "mlflow-apprunner-input-check"}
 CASES = {
@@ -64,17 +64,6 @@ CASES = {
         "ecr_image_repository must be an ECR repository name",
     ),
 }
-
-
-def playbook(name: str, extra: dict, env: dict[str, str], tmp_path, *flags: str, inventory: str = "localhost,"):
-    vars_file = tmp_path / "vars.json"
-    vars_file.write_text(json.dumps(extra))
-    return run(["ansible-playbook", "-i", inventory, *flags, "-e", f"@{vars_file}", f"playbooks/{name}"], env)
-
-
-def changed(stdout: str) -> int:
-    recap = next(line for line in stdout.splitlines() if line.startswith("localhost"))
-    return int(recap.split("changed=")[1].split()[0])
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from aws_state import client, snapshot
-from conftest import REPO, run
+from conftest import REPO, changed, playbook, run
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-000000000000"
 GOOD = {"mlflow_stack_name": "ecs-input", "s3_artifacts_bucket": "mlflow-ecs-input", "alb_certificate_arn": CERT}
@@ -82,17 +82,6 @@ CASES = {
 }
 
 
-def playbook(name: str, extra: dict, env: dict[str, str], tmp_path, *flags: str, inventory: str = "localhost,"):
-    vars_file = tmp_path / "vars.json"
-    vars_file.write_text(json.dumps(extra))
-    return run(["ansible-playbook", "-i", inventory, *flags, "-e", f"@{vars_file}", f"playbooks/{name}"], env)
-
-
-def changed(stdout: str) -> int:
-    recap = next(line for line in stdout.splitlines() if line.startswith("localhost"))
-    return int(recap.split("changed=")[1].split()[0])
-
-
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_bad_input_fails_before_any_change(case, aws_env, tmp_path):
     bad, message = CASES[case]
@@ -120,7 +109,11 @@ STATUS = REPO / "tests/output/local/dataplane/dataplane.json"
 
 
 def calls() -> dict[str, int]:
-    return json.loads(STATUS.read_text())["calls"]
+    """The API calls the local AWS has answered, as of a status written after this call."""
+    asked = time.time()
+    while (status := json.loads(STATUS.read_text()))["time"] <= asked + 0.1:
+        time.sleep(0.3)
+    return status["calls"]
 
 
 @pytest.fixture(scope="module")
@@ -359,6 +352,10 @@ def test_what_aws_holds_is_least_privilege(deployed):
     cidrs = [r for g in db_groups["SecurityGroups"] for p in g["IpPermissions"] for r in p["IpRanges"]]
     assert len(sources) == 1 and not cidrs and sources <= set(network["securityGroups"]), (sources, network)
     assert sources.isdisjoint({alb_group["GroupId"]})
+    # The private subnets reach exactly the AWS services the tasks need through endpoints.
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [db["DBSubnetGroup"]["VpcId"]]}])
+    services = {e["ServiceName"].split(f"{REGION}.", 1)[1] for e in endpoints["VpcEndpoints"]}
+    assert services == {"ecr.api", "ecr.dkr", "s3", "secretsmanager", "logs"}, services
     # Service settings AWS keeps.
     assert svc["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
     assert svc["healthCheckGracePeriodSeconds"] == 180 and svc["launchType"] == "FARGATE"

@@ -7,12 +7,11 @@ is one more entry in TARGETS.
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
 from aws_state import client, snapshot
-from conftest import emulator, run
+from conftest import changed, emulator, playbook
 
 # playbook, teardown playbook, the variables a good run needs, and the App Runner emulator in use.
 TARGETS = {
@@ -60,17 +59,6 @@ SHARED_BAD = {
 
 def base(target: str, name: str) -> dict:
     return {"mlflow_stack_name": name, "s3_artifacts_bucket": f"mlflow-{name}-art", **TARGETS[target]["good"]}
-
-
-def playbook(name: str, extra: dict, env: dict[str, str], tmp_path, *flags: str):
-    vars_file = tmp_path / "vars.json"
-    vars_file.write_text(json.dumps(extra))
-    return run(["ansible-playbook", "-i", "localhost,", *flags, "-e", f"@{vars_file}", f"playbooks/{name}"], env)
-
-
-def changed(stdout: str) -> int:
-    recap = next(line for line in stdout.splitlines() if line.startswith("localhost"))
-    return int(recap.split("changed=")[1].split()[0])
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -62,10 +62,10 @@ def test_haproxy_configuration_of_a_redirect_and_a_forward(plane):
                     {"port": 80, "protocol": "HTTP", "certs": [], "action": redirect},
                     {"port": 8443, "protocol": "HTTP", "certs": [], "action": forward},
                 ],
-                [("10.0.1.5", 8080), ("10.0.2.9", 8080)],
+                [("10.0.1.5", 8080, "healthy"), ("10.0.2.9", 8080, "healthy"), ("10.0.3.3", 8080, "initial")],
             )
         ],
-        {"10.0.1.5": "127.0.2.7"},
+        {"10.0.1.5": "127.0.2.7", "10.0.3.3": "127.0.2.8"},
     )
     assert "bind 127.0.3.1:80" in text and "bind 127.0.3.1:8443" in text
     assert (
@@ -76,6 +76,8 @@ def test_haproxy_configuration_of_a_redirect_and_a_forward(plane):
     assert "server t0 127.0.2.7:8080 check inter 15s fall 3 rise 2" in text
     # A target the data plane has no loopback address for is left out: no traffic to 10.x.
     assert "10.0.2.9" not in text and "10.0.1.5" not in text
+    # A target that has not passed a health check yet gets no requests while others are healthy.
+    assert "127.0.2.8" not in text
     assert "retries 0" in text
     if shutil.which("haproxy") is None:
         pytest.fail("haproxy is not installed (make setup installs it)")
@@ -160,3 +162,12 @@ def test_added_moto_calls_speak_botocores_model(operation, request_members, resp
     source = (ROOT / "tests/local/moto_calls.py").read_text()
     for member in request_members | response_members:
         assert f'"{member}"' in source, member
+
+
+def test_all_targets_get_requests_when_none_is_healthy(plane):
+    forward = {"Type": "forward", "TargetGroupArn": FORWARD_ARN}
+    text = plane.render(
+        [balancer([{"port": 80, "protocol": "HTTP", "certs": [], "action": forward}], [("10.0.3.3", 8080, "failing")])],
+        {"10.0.3.3": "127.0.2.8"},
+    )
+    assert "server t0 127.0.2.8:8080" in text

@@ -28,7 +28,7 @@ from moto.acm.models import acm_backends
 from moto.elbv2.models import elbv2_backends
 
 from . import containers
-from .moto_patches import LOCK
+from .moto_patches import LOCK, TARGET_HEALTH
 
 LOG = logging.getLogger("dataplane.alb")
 HOSTS_BEGIN = "# BEGIN mlops.mlflow_aws local data plane (load balancers)"
@@ -215,7 +215,10 @@ class AlbPlane:
                     if group["enabled"]
                     else ""
                 )
-                for index, (target_id, port) in enumerate(group["targets"]):
+                # Like an ALB: only healthy targets get requests (a new one once its first check passed),
+                # and all of them when none is healthy (fail open).
+                healthy = [t for t in group["targets"] if t[2] == "healthy"]
+                for index, (target_id, port, _state) in enumerate(healthy or group["targets"]):
                     loopback = ip_map.get(target_id)
                     if loopback is None:  # never send traffic to an address outside 127.0.0.0/8
                         continue
@@ -264,8 +267,13 @@ def _group(group: Any) -> dict[str, Any]:
         "healthy": int(group.healthy_threshold_count or 5),
         "unhealthy": int(group.unhealthy_threshold_count or 2),
         "enabled": bool(group.health_check_enabled),
-        "targets": [(t["Id"], t["Port"]) for t in group.targets.values()],
+        "targets": [(t["Id"], t["Port"], _state(group.arn, t["Id"])) for t in group.targets.values()],
     }
+
+
+def _state(group_arn: str, target_id: str) -> str:
+    """The data plane's health of a target ("healthy" for one it does not probe: registered by hand)."""
+    return TARGET_HEALTH.get((group_arn, target_id), ("healthy",))[0]
 
 
 def _action_lines(action: dict[str, Any], lb_id: str) -> list[str]:

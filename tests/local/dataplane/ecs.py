@@ -1,8 +1,8 @@
 """ECS services made real: each task a set of containers, the service's state kept truthful.
 
 Every second, for every ECS service in moto (any account, any region), the data plane:
-- runs the PRIMARY deployment's desired count of tasks: a moto task (its ENI and 10.x address from
-  the service's subnets, as ECS reports it) whose containers run in Docker on their own loopback
+- runs the PRIMARY deployment's desired count of tasks: a moto task (an ENI in the service's first
+  subnet, with a 10.x address moto picks) whose containers run in Docker on their own loopback
   address, with the task definition's environment, its ``secrets`` resolved through the execution
   role (refused, as ECS refuses, when the role may not read one) and its container health check;
 - registers a running task's address in the service's target groups and probes it as the target
@@ -139,6 +139,9 @@ class EcsPlane:
         self.records: dict[str, TaskRecord] = {}
         self.completed: set[str] = set()  # deployment ids that reached COMPLETED
         self.scaled_at: dict[str, float] = {}
+        # Service -> (failed launches in a row, no launch before): ECS throttles a service whose tasks
+        # keep failing to start; so does the data plane (1, 2, 4 ... 60 s).
+        self.backoff: dict[tuple[str, str, str], tuple[int, float]] = {}
         # ENI address (what ECS registers in a target group) -> the task's loopback address.
         self.ip_map: dict[str, str] = {}
 
@@ -220,6 +223,8 @@ class EcsPlane:
             if record.task.desired_status == "STOPPED":
                 actions += self._stop(record, record.task.stopped_reason or "Task stopped by user")
             elif reason:
+                failures = self.backoff.get(record.service_key, (0, 0.0))[0] + 1
+                self.backoff[record.service_key] = (failures, time.monotonic() + min(60, 2 ** (failures - 1)))
                 deployment = deployments.get(record.deployment_id)
                 if deployment is not None:
                     deployment["failedTasks"] = deployment.get("failedTasks", 0) + 1
@@ -228,6 +233,8 @@ class EcsPlane:
             elif record.phase == "RUNNING":
                 containers_ok = all(o.get("health", "") in ("", "healthy") for o in record.observed.values())
                 record.healthy = containers_ok and all(t.state == "healthy" for t in record.targets)
+                if record.healthy:
+                    self.backoff.pop(record.service_key, None)
                 record.task.health_status = "HEALTHY" if record.healthy else "UNKNOWN"
                 for target in record.targets:
                     TARGET_HEALTH[(target.group_arn, record.ip)] = _health_tuple(target.state)
@@ -272,7 +279,8 @@ class EcsPlane:
         ours = [r for r in mine if r.deployment_id == primary["id"]]
         others = [r for r in mine if r.deployment_id != primary["id"]]
         need = desired - len(ours)
-        if primary["rolloutState"] != "FAILED" and need > 0:
+        not_before = self.backoff.get(skey, (0, 0.0))[1]
+        if primary["rolloutState"] != "FAILED" and need > 0 and time.monotonic() >= not_before:
             ceiling = max(desired, math.floor(desired * int(config.get("maximumPercent", 200)) / 100))
             room = ceiling - len(mine)
             if room < need and others:
@@ -321,7 +329,8 @@ class EcsPlane:
             if name in record.essential and not observed.get("running", False):
                 code = observed.get("exit_code", "unknown") if observed else "unknown"
                 return f"Essential container in task exited (exit code {code})"
-            if observed.get("health") == "unhealthy":
+            # ECS ignores container health checks, as load balancer ones, during the grace period.
+            if observed.get("health") == "unhealthy" and now > record.grace_until:
                 return "Task failed container health checks"
         if now > record.grace_until:
             for target in record.targets:
@@ -417,7 +426,7 @@ class EcsPlane:
         return [lambda: self._run(record, specs, denied)]
 
     def _execution_denied(self, account: str, definition: Any, specs: list[containers.ContainerSpec]) -> str:
-        """What ECS's agent would refuse: secrets or awslogs without an execution role that allows them."""
+        """What ECS's agent would refuse: secrets without an execution role that may read them."""
         role = getattr(definition, "execution_role_arn", None)
         for spec in specs:
             for reference in spec.secrets.values():
