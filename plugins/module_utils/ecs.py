@@ -90,7 +90,17 @@ def describe_cluster(client, name):
 
 
 def create_cluster(client, request):
-    return _retry(client.create_cluster)(**request)["cluster"]
+    """CreateCluster. In an account that has never used ECS, the first call with capacity providers
+    fails until ECS has created its service-linked role ("Unable to assume the service linked
+    role"): that call is retried for a minute."""
+    for attempt in range(6):
+        try:
+            return _retry(client.create_cluster)(**request)["cluster"]
+        except is_boto3_error_code("InvalidParameterException") as exc:
+            if "service linked role" not in str(exc) or attempt == 5:
+                raise
+            time.sleep(10)
+    return None
 
 
 def update_cluster_settings(client, name, settings):
@@ -246,6 +256,42 @@ def normalize_definition(definition):
         if not empty(value):
             normal[key] = value
     return normal
+
+
+# Integer fields of a container definition. Templated values may reach the module as digit strings
+# (ansible-core before 2.19 renders "{{ port | int }}" inside a structure as text); the API wants
+# numbers.
+_CONTAINER_INTS = ("cpu", "memory", "memoryReservation", "startTimeout", "stopTimeout")
+_NESTED_INTS = {
+    "portMappings": ("containerPort", "hostPort"),
+    "healthCheck": ("interval", "timeout", "retries", "startPeriod"),
+    "ulimits": ("softLimit", "hardLimit"),
+}
+
+
+def _int(value):
+    return int(value) if isinstance(value, str) and value.strip().lstrip("-").isdigit() else value
+
+
+def coerce_container_numbers(containers):
+    """CONTAINERS with the integer fields that came as digit strings turned into integers."""
+    fixed = []
+    for given in containers or []:
+        container = dict(given)
+        for key in _CONTAINER_INTS:
+            if key in container:
+                container[key] = _int(container[key])
+        for key, fields in _NESTED_INTS.items():
+            value = container.get(key)
+            if isinstance(value, dict):
+                container[key] = {k: _int(v) if k in fields else v for k, v in value.items()}
+            elif isinstance(value, list):
+                container[key] = [
+                    {k: _int(v) if k in fields else v for k, v in item.items()} if isinstance(item, dict) else item
+                    for item in value
+                ]
+        fixed.append(container)
+    return fixed
 
 
 def compared_definitions(desired, current):

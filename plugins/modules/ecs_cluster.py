@@ -272,6 +272,8 @@ def ensure_present(module, client, current, result):
         request = dict(desired)
         if not request["defaultCapacityProviderStrategy"]:
             del request["defaultCapacityProviderStrategy"]
+        if not request["capacityProviders"]:
+            del request["capacityProviders"]
         if tags:
             request["tags"] = api.ecs_tags(tags)
         cluster = api.create_cluster(client, request)

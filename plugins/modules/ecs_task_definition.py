@@ -189,7 +189,7 @@ def build_request(params):
     """RegisterTaskDefinition's arguments for the options (without tags)."""
     request = {
         "family": params["family"],
-        "containerDefinitions": params["container_definitions"],
+        "containerDefinitions": api.coerce_container_numbers(params["container_definitions"]),
         "networkMode": params["network_mode"],
     }
     if params["requires_compatibilities"]:

@@ -319,3 +319,20 @@ def test_result_keeps_user_data_keys():
     assert taskdef.view(dict(CURRENT, ephemeralStorage={"sizeInGiB": 30}), {})["ephemeral_storage"] == {
         "size_in_gib": 30
     }
+
+
+def test_digit_strings_in_integer_container_fields_become_numbers():
+    """ansible-core before 2.19 renders "{{ port | int }}" inside a structure as text."""
+    fixed = api.coerce_container_numbers(
+        [
+            {
+                "name": "mlflow",
+                "memory": "512",
+                "portMappings": [{"containerPort": "8080", "protocol": "tcp"}],
+                "healthCheck": {"command": ["CMD", "true"], "interval": "15", "retries": 3},
+                "environment": [{"name": "PORT", "value": "8080"}],
+            }
+        ]
+    )[0]
+    assert fixed["memory"] == 512 and fixed["portMappings"][0] == {"containerPort": 8080, "protocol": "tcp"}
+    assert fixed["healthCheck"]["interval"] == 15 and fixed["environment"][0]["value"] == "8080"
