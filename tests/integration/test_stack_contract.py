@@ -89,7 +89,7 @@ def test_no_region_at_all_is_refused(target, apprunner_env, tmp_path):
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_check_mode_creates_nothing(target, apprunner_env, tmp_path):
-    name = f"plan-{target}"
+    name = f"plan-{target.replace('_', '-')}"
     before = snapshot(apprunner_env)
     emulator("calls/reset", {})
     result = playbook(TARGETS[target]["playbook"], base(target, name), apprunner_env, tmp_path, "--check")
@@ -120,7 +120,7 @@ def leave_data(env: dict[str, str], name: str) -> None:
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_teardown_keeps_the_data_unless_purge(target, apprunner_env, tmp_path):
-    env, name = apprunner_env, f"down-{target}-{uuid.uuid4().hex[:6]}"
+    env, name = apprunner_env, f"down-{target.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
     leave_data(env, name)
     extra = {**base(target, name), "mlflow_stack_teardown_confirm": name}
 

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.local.dataplane import containers  # noqa: E402
-from tests.local.dataplane.alb import AlbPlane, _matcher  # noqa: E402
+from tests.local.dataplane.alb import AlbPlane  # noqa: E402
 
 FORWARD_ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/tasks/0123456789abcdef"
 
@@ -72,8 +72,7 @@ def test_haproxy_configuration_of_a_redirect_and_a_forward(plane):
         "http-request redirect code 301 location https://%[req.hdr(host),regsub(:[0-9]+$,)]%[capture.req.uri]" in text
     )
     assert "timeout client 300s" in text and "timeout server 300s" in text
-    assert "option httpchk GET /health" in text and "http-check expect status 200" in text
-    assert "server t0 127.0.2.7:8080 check inter 15s fall 3 rise 2" in text
+    assert "server t0 127.0.2.7:8080\n" in text
     # A target the data plane has no loopback address for is left out: no traffic to 10.x.
     assert "10.0.2.9" not in text and "10.0.1.5" not in text
     # A target that has not passed a health check yet gets no requests while others are healthy.
@@ -97,8 +96,6 @@ def test_hosts_block_is_added_and_removed(plane):
 
 
 def test_matcher_ranges():
-    assert _matcher("200") == "status 200"
-    assert _matcher("200-202,204") == "rstatus ^(200|201|202|204)$"
     assert containers.status_matches(204, "200-299") and not containers.status_matches(301, "200,202")
 
 

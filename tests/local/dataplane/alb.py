@@ -5,7 +5,8 @@ in /etc/hosts (so every client, Ansible's included, reaches it by the name ELBv2
 listener is an HAProxy frontend on that address and port: HTTPS terminates with the listener's ACM
 certificate (its key read from the local ACM), the default action forwards to the target group,
 redirects or answers a fixed response. Each target group is a backend with its health check (path,
-matcher, interval, healthy/unhealthy thresholds); a target is the ECS task's ENI address, which the
+matcher, interval, healthy/unhealthy thresholds, probed by the data plane, which lists only healthy
+targets); a target is the ECS task's ENI address, which the
 data plane maps to the loopback address the task's containers listen on. Idle timeouts follow the
 load balancer's ``idle_timeout.timeout_seconds`` (AWS's default 60 s); nothing retries a failed
 request on another target (an ALB answers 502/503). The configuration is regenerated when the state
@@ -38,14 +39,6 @@ HOSTS_END = "# END mlops.mlflow_aws local data plane"
 def _pdeathsig() -> None:
     """HAProxy goes when the moto server that started it goes."""
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
-
-
-def _matcher(code: str) -> str:
-    codes: list[str] = []
-    for part in str(code or "200").split(","):
-        low, _dash, high = part.strip().partition("-")
-        codes += [str(n) for n in range(int(low), int(high or low) + 1)]
-    return f"status {codes[0]}" if len(codes) == 1 else "rstatus ^(" + "|".join(codes) + ")$"
 
 
 class AlbPlane:
@@ -205,24 +198,16 @@ class AlbPlane:
             for arn, group in sorted(balancer["groups"].items()):
                 lines += [f"backend tg_{lb_id}_{_ident(arn)}", "  balance roundrobin"]
                 lines += [f"  timeout server {balancer['idle']}s"]
-                if group["protocol"] != "TCP":
-                    lines += [
-                        f"  option httpchk GET {group['path']}",
-                        f"  http-check expect {_matcher(group['matcher'])}",
-                    ]
-                check = (
-                    f"check inter {group['interval']}s fall {group['unhealthy']} rise {group['healthy']}"
-                    if group["enabled"]
-                    else ""
-                )
                 # Like an ALB: only healthy targets get requests (a new one once its first check passed),
-                # and all of them when none is healthy (fail open).
+                # and all of them when none is healthy (fail open). The data plane's probes follow the
+                # target group's health check; HAProxy does not check again (its own rise count would
+                # hold a target back after the target group found it healthy).
                 healthy = [t for t in group["targets"] if t[2] == "healthy"]
                 for index, (target_id, port, _state) in enumerate(healthy or group["targets"]):
                     loopback = ip_map.get(target_id)
                     if loopback is None:  # never send traffic to an address outside 127.0.0.0/8
                         continue
-                    lines.append(f"  server t{index} {loopback}:{port} {check}".rstrip())
+                    lines.append(f"  server t{index} {loopback}:{port}")
                 lines.append("")
         return "\n".join(lines) + "\n"
 
