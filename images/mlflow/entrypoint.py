@@ -329,20 +329,29 @@ def main() -> int:  # noqa: PLR0915 - one linear start-up sequence
     try:
         if not port.isdigit() or not 1 <= int(port) <= 65535:
             raise ConfigError(f"PORT {port!r} is not a port number")
-        users = tracking_users(env)
+        auth = (env.get("MLFLOW_WEB_AUTH") or "basic").strip().lower()
+        if auth not in ("basic", "none"):
+            raise ConfigError(f"MLFLOW_WEB_AUTH must be basic or none, got {auth!r}")
+        users = tracking_users(env) if auth == "basic" else []
         uri, sslmode = backend_uri(env)
         server_env = server_environment(env, uri, upstream)
         if sslmode == "disable":
             log("WARNING: MLFLOW_DB_SSLMODE=disable: the database connection is not encrypted (local tests only)")
         log(f"database TLS: {'as given in MLFLOW_BACKEND_URI' if sslmode is None else 'sslmode=' + sslmode}")
         log(f"job execution: {server_env['MLFLOW_SERVER_ENABLE_JOB_EXECUTION']}")
-        write_htpasswd(users)
+        if users:
+            write_htpasswd(users)
+        else:
+            log("web login: none (MLFLOW_WEB_AUTH=none: the front door authenticates every request)")
         migrate(uri, sslmode)
     except ConfigError as exc:
         log(f"configuration error: {exc}")
         return 2
     template = Path("/etc/mlflow/nginx.conf.template").read_text()
+    basic = 'auth_basic "MLflow";\n            auth_basic_user_file /run/mlflow/htpasswd;'
+    auth = basic if users else "auth_basic off;"
     conf = template.replace("${UPSTREAM}", upstream).replace("${LISTEN}", f"{listen}:{port}")
+    conf = conf.replace("${AUTH}", auth)
     (RUN_DIR / "nginx.conf").write_text(conf)
 
     artifacts = env.get("MLFLOW_ARTIFACT_URI") or "/var/lib/mlflow/artifacts"

@@ -6,11 +6,13 @@
 Every call goes through ``AWSRetry.jittered_backoff`` (API Gateway throttles with
 ``TooManyRequestsException``, which AWSRetry's default list does not include). A missing resource
 (``NotFoundException``) reads as None. Tags are API Gateway's dict tags on a resource ARN
-(``arn:aws:apigateway:<region>::/apis/<id>``, ``.../vpclinks/<id>``, ``.../apis/<id>/stages/<name>``):
+(``arn:aws:apigateway:<region>::/apis/<id>``, ``.../vpclinks/<id>``, ``.../apis/<id>/stages/<name>``,
+``.../domainnames/<name>``):
 ``TAGS`` is the TagAdapter for ``tags.ensure_tags``; describe calls already carry the tags, so
 modules give them to ``plan_tags`` as ``current`` and a no-op run reads nothing more.
 
-One section per kind of resource; waiting for a VPC link (``wait_for_vpc_link``) lives here.
+One section per kind of resource; waiting for a VPC link (``wait_for_vpc_link``) and for a custom domain
+name (``wait_for_domain_name``) lives here.
 """
 
 from __future__ import annotations
@@ -275,3 +277,110 @@ def delete_stage(client, api_id, stage_name):
 
 def stage_arn(region, api_id, stage_name):
     return arn(region, f"/apis/{api_id}/stages/{stage_name}")
+
+
+# ---------------------------------------------------------------- custom domain names
+DOMAIN_NAME_READY = ("AVAILABLE",)
+# Statuses waiting does not end: the certificate must be re-imported, or the domain's ownership proven
+# with another certificate (OwnershipVerificationCertificateArn).
+DOMAIN_NAME_STUCK = ("PENDING_CERTIFICATE_REIMPORT", "PENDING_OWNERSHIP_VERIFICATION")
+
+
+def get_domain_name(client, domain_name):
+    return _get(client.get_domain_name, DomainName=domain_name)
+
+
+def create_domain_name(client, request):
+    return _created(_retry(client.create_domain_name)(**request))
+
+
+def update_domain_name(client, domain_name, configuration):
+    """Give DOMAIN_NAME the endpoint configuration CONFIGURATION (the whole of it: AWS replaces it)."""
+    call = _retry(client.update_domain_name)
+    return _created(call(DomainName=domain_name, DomainNameConfigurations=[configuration]))
+
+
+def delete_domain_name(client, domain_name):
+    return _delete(client.delete_domain_name, DomainName=domain_name)
+
+
+def domain_name_arn(region, domain_name):
+    return arn(region, f"/domainnames/{domain_name}")
+
+
+def domain_configuration(domain):
+    """The endpoint configuration of DOMAIN (a domain name has one); {} when there is none."""
+    configurations = (domain or {}).get("DomainNameConfigurations") or []
+    return configurations[0] if configurations else {}
+
+
+def domain_name_to_snake(domain):
+    """DOMAIN in snake_case, with the members of its endpoint configuration at the top as well.
+
+    ``api_gateway_domain_name`` and ``hosted_zone_id`` are what a DNS alias (or CNAME) of the custom
+    domain name points at.
+    """
+    if domain is None:
+        return None
+    snake = to_snake(domain)
+    configurations = [to_snake(c) for c in domain.get("DomainNameConfigurations") or []]
+    snake["domain_name_configurations"] = configurations
+    for member, value in (configurations[0] if configurations else {}).items():
+        snake.setdefault(member, value)
+    return snake
+
+
+def domain_name_problem(domain, domain_name):
+    """Why waiting for the domain name cannot succeed (gone, or a status only an action ends); None otherwise."""
+    if domain is None:
+        return f"custom domain name {domain_name} disappeared while waiting for it to become available"
+    configuration = domain_configuration(domain)
+    status = configuration.get("DomainNameStatus")
+    if status in DOMAIN_NAME_STUCK:
+        message = configuration.get("DomainNameStatusMessage") or "no status message"
+        return f"custom domain name {domain_name} is {status}: {message}"
+    return None
+
+
+def wait_for_domain_name(client, domain_name, timeout, *, sleep=time.sleep, clock=time.monotonic):
+    """Poll until the custom domain name is AVAILABLE (after a create, or an update while UPDATING); returns it.
+
+    A status only an action ends (PENDING_CERTIFICATE_REIMPORT, PENDING_OWNERSHIP_VERIFICATION) ends the
+    wait at once with WaitError carrying its status message.
+    """
+    return wait_until(
+        lambda: get_domain_name(client, domain_name),
+        lambda domain: domain is not None and domain_configuration(domain).get("DomainNameStatus") in DOMAIN_NAME_READY,
+        failure=lambda domain: domain_name_problem(domain, domain_name),
+        resource=f"custom domain name {domain_name}",
+        goal="be available",
+        status=lambda domain: (
+            "gone" if domain is None else domain_configuration(domain).get("DomainNameStatus", "unknown")
+        ),
+        timeout=timeout,
+        delay=POLL_SECONDS,
+        sleep=sleep,
+        clock=clock,
+    )
+
+
+# ---------------------------------------------------------------- API mappings
+def list_api_mappings(client, domain_name):
+    """The API mappings of the custom domain name DOMAIN_NAME; None when the domain name does not exist."""
+    try:
+        return _paginate(client, "get_api_mappings", DomainName=domain_name)
+    except is_boto3_error_code(NOT_FOUND):
+        return None
+
+
+def create_api_mapping(client, domain_name, request):
+    return _created(_retry(client.create_api_mapping)(DomainName=domain_name, **request))
+
+
+def update_api_mapping(client, domain_name, api_mapping_id, request):
+    call = _retry(client.update_api_mapping)
+    return _created(call(DomainName=domain_name, ApiMappingId=api_mapping_id, **request))
+
+
+def delete_api_mapping(client, domain_name, api_mapping_id):
+    return _delete(client.delete_api_mapping, DomainName=domain_name, ApiMappingId=api_mapping_id)

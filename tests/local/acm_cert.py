@@ -59,6 +59,28 @@ def _ca(state: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     return cert, key
 
 
+def issue(names: list[str], state: Path = STATE) -> tuple[bytes, bytes, bytes]:
+    """A server certificate for NAMES signed by the local CA: (certificate, key, CA) as PEM."""
+    ca_cert, ca_key = _ca(state)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(names[0]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=825))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    return cert.public_bytes(pem), _pem_key(key), ca_cert.public_bytes(pem)
+
+
 def certificate_arn(region: str, state: Path = STATE) -> str:
     """The ARN of the local load balancers' certificate in REGION (imported the first time)."""
     acm = boto3.client("acm", region_name=region)
@@ -68,26 +90,11 @@ def certificate_arn(region: str, state: Path = STATE) -> str:
             tags = acm.list_tags_for_certificate(CertificateArn=summary["CertificateArn"]).get("Tags", [])
             if TAG in tags:
                 return summary["CertificateArn"]
-    ca_cert, ca_key = _ca(state)
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(domain))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=825))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    cert, key, chain = issue([domain], state)
     return acm.import_certificate(
-        Certificate=cert.public_bytes(serialization.Encoding.PEM),
-        PrivateKey=_pem_key(key),
-        CertificateChain=ca_cert.public_bytes(serialization.Encoding.PEM),
+        Certificate=cert,
+        PrivateKey=key,
+        CertificateChain=chain,
         Tags=[TAG],
     )["CertificateArn"]
 

@@ -1,11 +1,15 @@
 """Log a run through a deployed target's front door with the real mlflow client, then read it back.
 
-The URL comes from the target's own API (App Runner DescribeService, ELBv2 DescribeLoadBalancers),
-the login from Secrets Manager: what a user does after `ansible-playbook playbooks/<target>.yml`.
+The URL comes from the target's own API (App Runner DescribeService, ELBv2 DescribeLoadBalancers,
+API Gateway GetApis), the login from Secrets Manager (or, with --iam, the caller's AWS credentials
+sign every request): what a user does after `ansible-playbook playbooks/<target>.yml`, with the
+client settings the playbook prints (--transfer presigned: artifacts in parts through presigned URLs).
 Used by `make demo` and the end-to-end tests.
   python tests/local/client_check.py --target apprunner --service mlflow-demo --scheme http
   python tests/local/client_check.py --target ecs_public --service mlflow-demo --ca tests/output/local/ca.pem
-Exits non-zero if anything logged is not read back identically.
+  python tests/local/client_check.py --target ecs_private --service mlflow-demo --ca tests/output/local/ca.pem
+Exits non-zero if anything logged is not read back identically; the last line of output is a JSON
+summary (URL, artifact size, upload and download seconds).
 """
 
 from __future__ import annotations
@@ -16,14 +20,30 @@ import os
 import ssl
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import boto3
 
+# The front doors that take a request for a limited size or time move artifacts in parts.
+TRANSFER = {"apprunner": "presigned", "ecs_public": "proxy", "ecs_private": "presigned"}
+# What the playbook prints for presigned transfers (roles/mlflow_stack/vars/main.yml).
+PRESIGNED = {
+    "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD": "true",
+    "MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE": "5242880",
+    "MLFLOW_ENABLE_PROXY_MULTIPART_DOWNLOAD": "true",
+    "MLFLOW_MULTIPART_DOWNLOAD_MINIMUM_FILE_SIZE": "5242880",
+}
+
 
 def service_url(target: str, name: str) -> str:
+    if target == "ecs_private":
+        for api in boto3.client("apigatewayv2").get_apis()["Items"]:
+            if api["Name"] == name:
+                return api["ApiEndpoint"].split("://", 1)[1]
+        raise SystemExit(f"no HTTP API named {name}")
     if target == "ecs_public":
         return boto3.client("elbv2").describe_load_balancers(Names=[name])["LoadBalancers"][0]["DNSName"]
     client = boto3.client("apprunner")
@@ -50,13 +70,18 @@ def status_without_login(url: str) -> int:
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--target", default="apprunner", choices=["apprunner", "ecs_public"])
+    parser.add_argument("--target", default="apprunner", choices=sorted(TRANSFER))
     parser.add_argument("--service", default="mlflow-demo")
     parser.add_argument("--scheme", default="https")
     parser.add_argument("--ca", default="", help="PEM of the CA that signed the front door's certificate")
     parser.add_argument("--artifact-mb", type=int, default=0, help="artifact size in MiB (default 128 KiB)")
     parser.add_argument("--register-model", action="store_true", help="also register a model version from the run")
+    parser.add_argument("--transfer", choices=["proxy", "presigned"], help="how artifacts move (default: the target's)")
+    parser.add_argument("--iam", action="store_true", help="sign requests with SigV4 (API Gateway IAM authorization)")
     return parser.parse_args()
+
+
+TIMES: dict[str, float] = {}
 
 
 def log_and_read_back(url: str, args: argparse.Namespace) -> tuple[list[str], str]:
@@ -73,12 +98,16 @@ def log_and_read_back(url: str, args: argparse.Namespace) -> tuple[list[str], st
             mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
         artifact = Path(tmp, "model.bin")
         artifact.write_bytes(payload)
+        started = time.monotonic()
         mlflow.log_artifact(str(artifact))
+        TIMES["up"] = time.monotonic() - started
     client = MlflowClient(url)
     stored = client.get_run(run.info.run_id)
     history = client.get_metric_history(run.info.run_id, "loss")
     with tempfile.TemporaryDirectory() as tmp:
+        started = time.monotonic()
         downloaded = Path(client.download_artifacts(run.info.run_id, "model.bin", tmp)).read_bytes()
+        TIMES["down"] = time.monotonic() - started
     problems = []
     if stored.data.params.get("target") != args.target:
         problems.append(f"param target = {stored.data.params.get('target')!r}")
@@ -105,20 +134,37 @@ def main() -> int:
     url = f"{args.scheme}://{service_url(args.target, args.service)}"
     if args.ca:
         os.environ["MLFLOW_TRACKING_SERVER_CERT_PATH"] = str(Path(args.ca).resolve())
-    creds = login(args.service)
-    unauthenticated = status_without_login(url)
-    if unauthenticated != 401:
-        print(f"FAIL: {url} answered {unauthenticated} without a login (expected 401)")
+    unauthenticated, expected = status_without_login(url), 403 if args.iam else 401
+    if unauthenticated != expected:
+        print(f"FAIL: {url} answered {unauthenticated} without a login (expected {expected})")
         return 1
-    os.environ.update(MLFLOW_TRACKING_USERNAME=creds["username"], MLFLOW_TRACKING_PASSWORD=creds["password"])
-    # Clients need no AWS keys: artifacts go through the server. Prove it by hiding them.
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
-        os.environ.pop(key, None)
+    transfer = args.transfer or TRANSFER[args.target]
+    if transfer == "presigned":
+        os.environ.update(PRESIGNED)
+    if args.iam:
+        # The caller's AWS identity signs every request (it needs execute-api:Invoke, not S3).
+        os.environ.update(MLFLOW_TRACKING_AWS_SIGV4="true")
+        who = "SigV4-signed requests"
+    else:
+        creds = login(args.service)
+        os.environ.update(MLFLOW_TRACKING_USERNAME=creds["username"], MLFLOW_TRACKING_PASSWORD=creds["password"])
+        # Clients need no AWS keys: artifacts go through the server, or through URLs it presigns.
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            os.environ.pop(key, None)
+        who = f"log in as {creds['username']}"
+    os.environ.pop("AWS_ENDPOINT_URL", None)
     problems, summary = log_and_read_back(url, args)
     if problems:
         print("FAIL: " + "; ".join(problems))
         return 1
-    print(f"OK: {summary} logged and read back through {url} (log in as {creds['username']})")
+    mib = args.artifact_mb or 0.125
+    print(f"OK: {summary} logged and read back through {url} ({who}, artifacts: {transfer})")
+    if args.artifact_mb:
+        print(
+            f"artifact {mib} MiB: up {TIMES['up']:.1f} s ({mib / TIMES['up']:.0f} MiB/s),"
+            f" down {TIMES['down']:.1f} s ({mib / TIMES['down']:.0f} MiB/s)"
+        )
+    print(json.dumps({"url": url, "transfer": transfer, "artifact_mib": mib, **TIMES}))
     return 0
 
 

@@ -85,7 +85,10 @@ def start_data_plane(argv: list[str]) -> None:
         return
     missing = DataPlane.missing_tools()
     if missing:
-        sys.exit(f"local data plane: missing {', '.join(missing)} (make setup installs haproxy and docker.io)")
+        sys.exit(
+            f"local data plane: missing {', '.join(missing)}"
+            " (make setup installs docker.io, haproxy, nginx-light and libnginx-mod-http-lua)"
+        )
     state_dir = Path(os.environ.get("LOCAL_STATE_DIR", ROOT / "tests/output/local")) / "dataplane"
     state_dir.mkdir(parents=True, exist_ok=True)
     plane = DataPlane(_address(argv), state_dir)

@@ -18,6 +18,7 @@ DB_NAME=mlflow_ec2
 # The App Runner demo's own database (playbooks/apprunner.yml with inventories/local).
 DB_NAME_APPRUNNER=mlflow_apprunner
 DB_NAME_ECS=mlflow_ecs
+DB_NAME_ECS_PRIVATE=mlflow_ecs_private
 # A test credential for a server bound to 127.0.0.1 only.
 DB_PASSWORD="local-pg-Passw0rd"
 
@@ -57,7 +58,7 @@ start() {
     as_owner "${psql[@]}" -tc "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER'" | grep -q 1 ||
         as_owner "${psql[@]}" -c "CREATE ROLE $DB_USER LOGIN PASSWORD '$DB_PASSWORD'"
     local db
-    for db in "$DB_NAME" "$DB_NAME_APPRUNNER" "$DB_NAME_ECS"; do
+    for db in "$DB_NAME" "$DB_NAME_APPRUNNER" "$DB_NAME_ECS" "$DB_NAME_ECS_PRIVATE"; do
         as_owner "${psql[@]}" -tc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
             as_owner "${psql[@]}" -c "CREATE DATABASE $db OWNER $DB_USER"
     done
@@ -67,6 +68,7 @@ export LOCAL_PG_PORT=$PORT
 export LOCAL_PG_URI=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME
 export LOCAL_PG_URI_APPRUNNER=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME_APPRUNNER
 export LOCAL_PG_URI_ECS=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME_ECS
+export LOCAL_PG_URI_ECS_PRIVATE=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME_ECS_PRIVATE
 ENV
     log "local PostgreSQL: ready, environment in $ENVFILE"
 }

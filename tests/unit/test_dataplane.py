@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.local.dataplane import containers  # noqa: E402
 from tests.local.dataplane.alb import AlbPlane  # noqa: E402
+from tests.local.dataplane.hosts import HostsBlock  # noqa: E402
 
 FORWARD_ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/tasks/0123456789abcdef"
 
@@ -47,7 +48,7 @@ def balancer(listeners: list[dict], targets: list[tuple[str, int]]) -> dict:
 
 @pytest.fixture
 def plane(tmp_path):
-    alb = AlbPlane(tmp_path, containers.AddressPool("127.0.3.1-127.0.3.4"), dict, hosts_file=tmp_path / "hosts")
+    alb = AlbPlane(tmp_path, containers.AddressPool("127.0.3.1-127.0.3.4"), dict)
     alb.addresses["arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/mlflow/1"] = "127.0.3.1"
     return alb
 
@@ -86,12 +87,16 @@ def test_haproxy_configuration_of_a_redirect_and_a_forward(plane):
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_hosts_block_is_added_and_removed(plane):
-    hosts = plane.hosts_file
+def test_hosts_block_is_added_and_removed(tmp_path):
+    hosts = tmp_path / "hosts"
     hosts.write_text("127.0.0.1 localhost\n")
-    plane._hosts({"mlflow-1.eu-west-1.elb.amazonaws.com": "127.0.3.1"})
+    block = HostsBlock(hosts)
+    names = {"mlflow-1.eu-west-1.elb.amazonaws.com": "127.0.3.1"}
+    names["abc.execute-api.eu-west-1.amazonaws.com"] = "127.0.4.1"
+    block.write(names)
     assert "127.0.3.1 mlflow-1.eu-west-1.elb.amazonaws.com" in hosts.read_text()
-    plane._hosts({})
+    assert "127.0.4.1 abc.execute-api.eu-west-1.amazonaws.com" in hosts.read_text()
+    block.write({})
     assert hosts.read_text() == "127.0.0.1 localhost\n"
 
 

@@ -65,6 +65,21 @@ def wire_names(shape, location=None):
             {"autoDeployed", "createdDate", "deploymentId", "deploymentStatus"},
         ),
         ("GetVpcLink", "GET", "/v2/vpclinks/{vpcLinkId}", set(), {"vpcLinkStatus", "vpcLinkStatusMessage"}),
+        (
+            "UpdateDomainName",
+            "PATCH",
+            "/v2/domainnames/{domainName}",
+            {"domainNameConfigurations", "mutualTlsAuthentication"},
+            {"domainNameConfigurations", "tags"},
+        ),
+        ("GetDomainName", "GET", "/v2/domainnames/{domainName}", set(), {"domainNameConfigurations", "tags"}),
+        (
+            "UpdateApiMapping",
+            "PATCH",
+            "/v2/domainnames/{domainName}/apimappings/{apiMappingId}",
+            {"apiId", "apiMappingKey", "stage"},
+            set(),
+        ),
     ],
 )
 def test_added_calls_read_and_answer_model_members(operation, method, uri, body_in, body_out):
@@ -76,6 +91,21 @@ def test_added_calls_read_and_answer_model_members(operation, method, uri, body_
         assert f'"{member}"' in SOURCE, member
 
 
+def test_domain_name_configurations_speak_the_model():
+    """The endpoint configuration members moto_calls.py reads and writes are the model's."""
+    from tests.local import moto_calls  # noqa: PLC0415
+
+    shape = MODEL.shape_for("DomainNameConfiguration")
+    written = {"apiGatewayDomainName", "hostedZoneId", "domainNameStatus", "domainNameStatusMessage"}
+    read = {"certificateArn", "endpointType", "securityPolicy"}
+    assert written | read | set(moto_calls.DOMAIN_CONFIGURATION_OUTPUTS) <= wire_names(shape)
+    for member in written | read:
+        assert f'"{member}"' in SOURCE, member
+    assert {"AVAILABLE", "UPDATING"} <= set(shape.members["DomainNameStatus"].enum)
+    assert {"REGIONAL"} <= set(shape.members["EndpointType"].enum)
+    assert {"TLS_1_2"} <= set(shape.members["SecurityPolicy"].enum)
+
+
 def test_added_routes_match_the_model_uris():
     """Each URL path added for moto's Flask app matches the request URI of the operation it serves."""
     from tests.local import moto_calls  # noqa: PLC0415
@@ -85,6 +115,7 @@ def test_added_routes_match_the_model_uris():
         "CreateDeployment": "/v2/apis/a1b2c3/deployments",
         "GetDeployment": "/v2/apis/a1b2c3/deployments/d1",
         "GetTags": "/v2/tags/arn:aws:apigateway:us-east-1::/apis/a1b2c3/stages/$default",
+        "TagResource": "/v2/tags/arn:aws:apigateway:us-east-1::/domainnames/mlflow.example.com",
     }
     for operation, path in samples.items():
         assert any(p.match(path) for p in paths), operation
@@ -101,6 +132,9 @@ def test_stage_arns_are_recognised():
     assert match and (match["api"], match["stage"]) == ("a1b2c3", "$default")
     assert not moto_calls.STAGE_ARN.match("arn:aws:apigateway:eu-west-1::/apis/a1b2c3")
     assert not moto_calls.STAGE_ARN.match("arn:aws:apigateway:eu-west-1::/vpclinks/v1")
+    match = moto_calls.DOMAIN_NAME_ARN.match("arn:aws:apigateway:eu-west-1::/domainnames/mlflow.example.com")
+    assert match and match["domain"] == "mlflow.example.com"
+    assert not moto_calls.DOMAIN_NAME_ARN.match("arn:aws:apigateway:eu-west-1::/domainnames/m.example.com/apimappings")
 
 
 def test_the_modules_use_only_model_members():
@@ -128,6 +162,13 @@ def test_the_modules_use_only_model_members():
         "UpdateStage": {"ApiId", "StageName", "AutoDeploy", "Description", "AccessLogSettings", "DefaultRouteSettings"},
         "TagResource": {"ResourceArn", "Tags"},
         "UntagResource": {"ResourceArn", "TagKeys"},
+        "CreateDomainName": {"DomainName", "DomainNameConfigurations", "Tags"},
+        "UpdateDomainName": {"DomainName", "DomainNameConfigurations"},
+        "DeleteDomainName": {"DomainName"},
+        "GetApiMappings": {"DomainName"},
+        "CreateApiMapping": {"DomainName", "ApiId", "Stage", "ApiMappingKey"},
+        "UpdateApiMapping": {"DomainName", "ApiMappingId", "ApiId", "Stage"},
+        "DeleteApiMapping": {"DomainName", "ApiMappingId"},
     }
     for operation, members in expected.items():
         assert members <= set(MODEL.operation_model(operation).input_shape.members), operation

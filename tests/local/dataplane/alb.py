@@ -32,8 +32,6 @@ from . import containers
 from .moto_patches import LOCK, TARGET_HEALTH
 
 LOG = logging.getLogger("dataplane.alb")
-HOSTS_BEGIN = "# BEGIN mlops.mlflow_aws local data plane (load balancers)"
-HOSTS_END = "# END mlops.mlflow_aws local data plane"
 
 
 def _pdeathsig() -> None:
@@ -47,18 +45,18 @@ class AlbPlane:
         state_dir: Path,
         pool: containers.AddressPool,
         ip_map: Callable[[], dict[str, str]],
-        hosts_file: Path = Path("/etc/hosts"),
     ) -> None:
         self.dir = state_dir / "haproxy"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.config = self.dir / "haproxy.cfg"
         self.pool = pool
         self.ip_map = ip_map
-        self.hosts_file = hosts_file
         self.process: subprocess.Popen | None = None
         self.last_text = ""
-        self.last_hosts: dict[str, str] = {}
         self.addresses: dict[str, str] = {}  # load balancer ARN -> loopback address
+        self.names: dict[str, str] = {}  # DNS name -> loopback address (plane.py writes /etc/hosts)
+        # listener ARN -> (protocol, port, load balancer ARN), for API Gateway's VPC links
+        self.listeners: dict[str, tuple[str, int, str]] = {}
 
     # ------------------------------------------------------------ model (under LOCK)
     def _model(self) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
@@ -81,6 +79,7 @@ class AlbPlane:
                         actions = [a.data for a in listener.default_actions]
                         listeners.append(
                             {
+                                "arn": listener.arn,
                                 "port": int(listener.port),
                                 "protocol": listener.protocol,
                                 "certs": pems,
@@ -114,7 +113,12 @@ class AlbPlane:
             del self.addresses[arn]
         for balancer in balancers:
             self.addresses[balancer["arn"]] = self.pool.take(balancer["arn"])
-        self._hosts({b["dns"]: self.addresses[b["arn"]] for b in balancers})
+        self.names = {b["dns"]: self.addresses[b["arn"]] for b in balancers}
+        self.listeners = {
+            listener["arn"]: (listener["protocol"], listener["port"], b["arn"])
+            for b in balancers
+            for listener in b["listeners"]
+        }
         if not any(b["listeners"] for b in balancers):
             self.stop()
             self.last_text = ""
@@ -161,7 +165,7 @@ class AlbPlane:
 
     def close(self) -> None:
         self.stop()
-        self._hosts({})
+        self.names = {}
 
     # ------------------------------------------------------------ configuration
     def render(self, balancers: list[dict[str, Any]], ip_map: dict[str, str]) -> str:
@@ -210,25 +214,6 @@ class AlbPlane:
                     lines.append(f"  server t{index} {loopback}:{port}")
                 lines.append("")
         return "\n".join(lines) + "\n"
-
-    def _hosts(self, names: dict[str, str]) -> None:
-        if names == self.last_hosts:
-            return
-        try:
-            text = self.hosts_file.read_text()
-        except OSError:
-            return
-        head, _begin, rest = text.partition(HOSTS_BEGIN)
-        tail = rest.partition(HOSTS_END + "\n")[2]
-        block = "".join(f"{addr} {name}\n" for name, addr in sorted(names.items()))
-        new = head.rstrip("\n") + "\n" + (f"{HOSTS_BEGIN}\n{block}{HOSTS_END}\n" if names else "") + tail
-        try:
-            with open(self.hosts_file, "r+") as handle:  # in place: /etc/hosts may be a bind mount
-                handle.write(new)
-                handle.truncate()
-            self.last_hosts = dict(names)
-        except OSError as exc:
-            LOG.error("cannot write %s: %s", self.hosts_file, exc)
 
 
 def _ident(arn: str) -> str:

@@ -16,6 +16,7 @@ One lock serialises the control-plane requests of these services with the data p
 from __future__ import annotations
 
 import io
+import re
 import threading
 import urllib.parse
 from collections import Counter
@@ -32,7 +33,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 LOCK = threading.RLock()
 # (target group ARN, target id) -> (state, reason, description), written by the data plane.
 TARGET_HEALTH: dict[tuple[str, str], tuple[str, str | None, str | None]] = {}
-_LOCKED_SERVICES = {"ecs", "elasticloadbalancing", "application-autoscaling", "monitoring"}
+_LOCKED_SERVICES = {"ecs", "elasticloadbalancing", "application-autoscaling", "monitoring", "apigateway"}
 # "<service>:<Action>" -> calls, for the tests' API-call counts (the data plane's status file).
 CALLS: Counter[str] = Counter()
 
@@ -75,6 +76,10 @@ def _service_of(environ: dict[str, Any]) -> str:
 
 
 def _action_of(environ: dict[str, Any]) -> str:
+    if _service_of(environ) == "apigateway":  # REST: the method and the path, IDs left out
+        collections = r"(apis|vpclinks|domainnames|tags|routes|integrations|stages|deployments|apimappings|authorizers)"
+        path = re.sub(rf"/{collections}/[^/]+", r"/\1/{id}", environ.get("PATH_INFO", ""))
+        return f"{environ.get('REQUEST_METHOD', '?')} {path}"
     target = environ.get("HTTP_X_AMZ_TARGET", "")
     if target:
         return target.rsplit(".", 1)[-1]

@@ -14,13 +14,17 @@ import boto3
 from . import containers
 from .alb import AlbPlane
 from .ecs import EcsPlane
+from .gateway import GatewayPlane
+from .hosts import HostsBlock
 from .moto_patches import CALLS
+from .sigv4 import AuthService, chain, fixed_credentials, moto_credentials
 
 LOG = logging.getLogger("dataplane")
 # Tasks and load balancers each bind their own loopback addresses (App Runner: 127.0.0.40-59,
 # molecule hosts: 127.0.0.2-39).
 TASK_ADDRESSES = "127.0.2.1-127.0.2.254"
 BALANCER_ADDRESSES = "127.0.3.1-127.0.3.254"
+API_ADDRESSES = "127.0.4.1-127.0.4.254"
 
 
 class DataPlane:
@@ -30,11 +34,23 @@ class DataPlane:
         self.interval = interval
         self.ecs = EcsPlane(endpoint, containers.AddressPool(TASK_ADDRESSES), self.resolve)
         self.alb = AlbPlane(state_dir, containers.AddressPool(BALANCER_ADDRESSES), lambda: dict(self.ecs.ip_map))
+        # SigV4 of IAM-authorised API routes: the local credentials (testing/testing, what the tests
+        # and moto use) and the access keys the local IAM and STS hand out.
+        self.auth = AuthService(
+            chain(fixed_credentials({"testing": "testing"}), moto_credentials),
+            socket_path=str(state_dir / "sigv4.sock"),
+        )
+        self.gateway = GatewayPlane(
+            state_dir, containers.AddressPool(API_ADDRESSES), self.alb, state_dir / "sigv4.sock"
+        )
+        self.hosts = HostsBlock()
         self.stopping = threading.Event()
 
     @staticmethod
     def missing_tools() -> list[str]:
-        missing = [tool for tool in ("docker", "haproxy") if shutil.which(tool) is None]
+        missing = [tool for tool in ("docker", "haproxy", "nginx") if shutil.which(tool) is None]
+        if "nginx" not in missing and not Path("/usr/lib/nginx/modules/ngx_http_lua_module.so").exists():
+            missing.append("nginx's Lua module (libnginx-mod-http-lua)")
         if "docker" not in missing and not containers.docker_available():
             missing.append("a Docker engine that answers")
         return missing
@@ -55,14 +71,21 @@ class DataPlane:
 
     def run(self) -> None:
         self.ecs.stop_all()
-        LOG.info("local data plane: running (tasks on %s, load balancers on %s)", TASK_ADDRESSES, BALANCER_ADDRESSES)
+        self.auth.start()
+        LOG.info(
+            "local data plane: running (tasks on %s, load balancers on %s, APIs on %s)",
+            TASK_ADDRESSES,
+            BALANCER_ADDRESSES,
+            API_ADDRESSES,
+        )
         while not self.stopping.is_set():
             started = time.monotonic()
-            for part in (self.ecs, self.alb):
+            for part in (self.ecs, self.alb, self.gateway):
                 try:
                     part.step()
                 except Exception:
                     LOG.exception("local data plane: %s step failed", type(part).__name__)
+            self.hosts.write({**self.alb.names, **self.gateway.names})
             self._heartbeat()
             self.stopping.wait(max(0.0, self.interval - (time.monotonic() - started)))
 
@@ -74,6 +97,7 @@ class DataPlane:
                 for arn, r in self.ecs.records.items()
             },
             "load_balancers": dict(self.alb.addresses),
+            "apis": dict(self.gateway.addresses),
             "calls": dict(CALLS),
         }
         path = self.state_dir / "dataplane.json"
@@ -84,3 +108,6 @@ class DataPlane:
         self.stopping.set()
         self.ecs.stop_all()
         self.alb.close()
+        self.gateway.close()
+        self.auth.close()
+        self.hosts.write({})
