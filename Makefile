@@ -7,7 +7,7 @@
 #   make test         all of the above: the one command CI runs
 #   make infra / infra-stop   start / stop the Docker engine, moto server and PostgreSQL the tests use
 #   make wheelhouse   download the wheels test hosts install MLflow from (air-gapped path)
-#   make demo         the main job on local AWS: apprunner.yml (or TARGET=ecs_public: ecs.yml), then a real mlflow client through its URL
+#   make demo         the main job on local AWS: apprunner.yml (or TARGET=ecs_public: ecs.yml, TARGET=ecs_private: ecs_private.yml), then a real mlflow client through its URL
 
 SHELL := /bin/bash
 comma := ,
@@ -105,16 +105,22 @@ LOCAL_ENV = set -a; source tests/output/local/aws.env; source tests/output/local
 	source tests/output/local/apprunner.env; set +a
 
 # Fresh machine to a running MLflow on local AWS, a run logged through it, in one command.
-# TARGET=apprunner (default: the App Runner emulator) or TARGET=ecs_public (ECS tasks behind the
-# local load balancer, HTTPS with the local CA's certificate).
+# TARGET=apprunner (default: the App Runner emulator), TARGET=ecs_public (ECS tasks behind the
+# local load balancer, HTTPS with the local CA's certificate) or TARGET=ecs_private (ECS tasks behind
+# an internal load balancer and the local API Gateway; a 1 GiB artifact, DEMO_ARTIFACT_MB, in parts).
 TARGET ?= apprunner
 DEMO_apprunner = ansible-playbook -i inventories/local playbooks/apprunner.yml && \
 	python tests/local/client_check.py --target apprunner --service mlflow-demo --scheme http
 DEMO_ecs_public = export LOCAL_ALB_CERTIFICATE_ARN="$$(python tests/local/acm_cert.py --region us-east-1)" && \
 	ansible-playbook -i inventories/local playbooks/ecs.yml && \
 	python tests/local/client_check.py --target ecs_public --service mlflow-demo --ca tests/output/local/ca.pem
+DEMO_ecs_private = export LOCAL_ALB_CERTIFICATE_ARN="$$(python tests/local/acm_cert.py --region us-east-1)" && \
+	ansible-playbook -i inventories/local playbooks/ecs_private.yml && \
+	python tests/local/client_check.py --target ecs_private --service mlflow-demo --ca tests/output/local/ca.pem \
+	  --artifact-mb $(DEMO_ARTIFACT_MB)
+DEMO_ARTIFACT_MB ?= 1024
 demo: infra wheelhouse
-	@[ -n "$(DEMO_$(TARGET))" ] || { echo "make demo: TARGET must be apprunner or ecs_public, got $(TARGET)"; exit 1; }
+	@[ -n "$(DEMO_$(TARGET))" ] || { echo "make demo: TARGET must be apprunner, ecs_public or ecs_private, got $(TARGET)"; exit 1; }
 	$(LOCAL_ENV); start=$$(date +%s); \
 	$(DEMO_$(TARGET)) || exit 1; \
 	echo "demo ($(TARGET)): playbook + client check in $$(( $$(date +%s) - start ))s. Look at: the URL above (log in with the"; \

@@ -72,7 +72,8 @@ def check_role_input(role: str, extra_vars: dict, env: dict[str, str], tmp_path:
     return result.returncode, result.stdout + result.stderr
 
 
-EMULATOR = "http://127.0.0.1:4567"
+# The port tests/local/apprunner.sh starts it on (APPRUNNER_PORT, default 4567).
+EMULATOR = f"http://127.0.0.1:{os.environ.get('APPRUNNER_PORT', '4567')}"
 
 
 @pytest.fixture(scope="session")

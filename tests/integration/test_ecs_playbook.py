@@ -11,18 +11,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import ssl
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
-from base64 import b64encode
 from pathlib import Path
 
 import pytest
 from aws_state import client, snapshot
 from conftest import REPO, changed, playbook, run
+from e2e import CA, calls, http, local_env, record, wait_for
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-000000000000"
 GOOD = {"mlflow_stack_name": "ecs-input", "s3_artifacts_bucket": "mlflow-ecs-input", "alb_certificate_arn": CERT}
@@ -104,33 +101,11 @@ E2E = {
     "s3_artifacts_bucket": "mlflow-ecs-e2e-artifacts",
     "ecr_image_wheelhouse": str(REPO / "tests/output/wheelhouse/cp311"),
 }
-CA = REPO / "tests/output/local/ca.pem"
-STATUS = REPO / "tests/output/local/dataplane/dataplane.json"
-
-
-def calls() -> dict[str, int]:
-    """The API calls the local AWS has answered, as of a status written after this call."""
-    asked = time.time()
-    while (status := json.loads(STATUS.read_text()))["time"] <= asked + 0.1:
-        time.sleep(0.3)
-    return status["calls"]
 
 
 @pytest.fixture(scope="module")
 def ecs_env(aws_env):
-    subprocess.run([str(REPO / "tests/local/postgresql.sh"), "start"], check=True)
-    env = {**aws_env, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}
-    for line in (REPO / "tests/output/local/postgresql.env").read_text().splitlines():
-        if line.startswith("export "):
-            key, _sep, value = line.removeprefix("export ").partition("=")
-            env[key] = value
-    assert STATUS.exists() and time.time() - json.loads(STATUS.read_text())["time"] < 30, (
-        "the local data plane is not running (tests/local/moto.sh starts it with the moto server)"
-    )
-    cert = run(["python", "tests/local/acm_cert.py", "--region", REGION], env)
-    assert cert.returncode == 0, cert.stderr
-    env["LOCAL_ALB_CERTIFICATE_ARN"] = cert.stdout.strip()
-    return env
+    return local_env(aws_env, REGION)
 
 
 @pytest.fixture(scope="module")
@@ -144,12 +119,6 @@ def deployed(ecs_env, tmp_path_factory):
     return {"env": ecs_env, "tmp": tmp, "first": first}
 
 
-def record(line: str) -> None:
-    print(line)
-    with (REPO / "tests/output/measurements.txt").open("a") as out:
-        out.write(line + "\n")
-
-
 def login(env) -> dict[str, str]:
     secret = client("secretsmanager", env).get_secret_value(SecretId=f"mlflow/{NAME}/web-login")
     return json.loads(secret["SecretString"])
@@ -157,29 +126,6 @@ def login(env) -> dict[str, str]:
 
 def url(env) -> str:
     return "https://" + client("elbv2", env).describe_load_balancers(Names=[NAME])["LoadBalancers"][0]["DNSName"]
-
-
-def http(address: str, auth: dict | None = None, follow: bool = True) -> int:
-    """Status of a GET (no retries), trusting the local CA."""
-    request = urllib.request.Request(address)
-    if auth:
-        token = b64encode(f"{auth['username']}:{auth['password']}".encode()).decode()
-        request.add_header("Authorization", f"Basic {token}")
-    handlers = [urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=str(CA)))]
-    if not follow:
-
-        class NoRedirect(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):
-                return None
-
-        handlers.append(NoRedirect())
-    try:
-        with urllib.request.build_opener(*handlers).open(request, timeout=15) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except OSError:
-        return 0
 
 
 def service(env) -> dict:
@@ -191,16 +137,6 @@ def running_tasks(env) -> set[str]:
     arns = ecs.list_tasks(cluster=NAME, desiredStatus="RUNNING")["taskArns"]
     tasks = ecs.describe_tasks(cluster=NAME, tasks=arns)["tasks"] if arns else []
     return {t["taskArn"] for t in tasks if t["lastStatus"] == "RUNNING" and t.get("healthStatus") == "HEALTHY"}
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(2)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 class Clients:

@@ -35,6 +35,14 @@ TARGETS = {
         },
         "emulated": False,
     },
+    # Without alb_certificate_arn the internal load balancer serves plain HTTP inside the VPC; API
+    # Gateway serves the clients HTTPS.
+    "ecs_private": {
+        "playbook": "ecs_private.yml",
+        "teardown": "ecs_private_teardown.yml",
+        "good": {},
+        "emulated": False,
+    },
 }
 SHARED_BAD = {
     "bucket name": ({"s3_artifacts_bucket": "Bad_Bucket"}, 's3_artifacts_bucket "Bad_Bucket" is not a valid S3 bucket'),

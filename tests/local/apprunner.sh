@@ -3,10 +3,12 @@
 # through AWS_ENDPOINT_URL_APPRUNNER (botocore's per-service endpoint setting) while every other
 # service goes to moto. Service images run in the local Docker engine when one answers.
 #   apprunner.sh start    start (or reuse) the emulator, wait until it answers, write the env file
-#   apprunner.sh stop     stop the emulator this script started (its containers go with it)
+#   apprunner.sh stop     stop the emulator this script started (its containers and front doors go with it)
 #   apprunner.sh reset    forget every App Runner resource
 #   apprunner.sh env      print the env file's path
-# Settings: APPRUNNER_PORT (default 4567), APPRUNNER_OPERATION_SECONDS (default 2).
+# Settings: APPRUNNER_PORT (default 4567), APPRUNNER_OPERATION_SECONDS (default 2),
+# APPRUNNER_REQUEST_TIMEOUT (default 120: seconds one request to a service's URL may take, App Runner's
+# limit, enforced by each service's front door; read when the emulator starts).
 set -euo pipefail
 # shellcheck source=tests/local/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -34,7 +36,8 @@ start() {
         # Started from this shell (not a subshell), so $! is the emulator's own pid and stop finds it.
         cd "$ROOT"
         setsid "$PYTHON" -m tests.local.apprunner_emulator.server --host "$HOST" --port "$PORT" \
-            --operation-seconds "${APPRUNNER_OPERATION_SECONDS:-2}" >"$LOGFILE" 2>&1 </dev/null &
+            --operation-seconds "${APPRUNNER_OPERATION_SECONDS:-2}" --state-dir "$LOCAL_STATE_DIR/apprunner" \
+            >"$LOGFILE" 2>&1 </dev/null &
         echo $! >"$PIDFILE"
         wait_for "App Runner emulator at $URL" 60 healthy
         log "local App Runner: ready (pid $(cat "$PIDFILE"))"

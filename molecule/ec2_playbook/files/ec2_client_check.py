@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -30,6 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--secret-id", required=True)
     parser.add_argument("urls", nargs=2)
+    parser.add_argument("--artifact-mb", type=int, default=0, help="artifact size in MiB (default 256 KiB)")
     args = parser.parse_args()
 
     login = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=args.secret_id)["SecretString"])
@@ -51,11 +53,13 @@ def main() -> None:
     writer.log_param(run_id, "written_via", first)
     for step in range(20):
         writer.log_metric(run_id, "loss", 1.0 / (step + 1), step=step)
-    payload = os.urandom(256 * 1024)
+    payload = os.urandom(args.artifact_mb * 1024 * 1024 if args.artifact_mb else 256 * 1024)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.bin"
         path.write_bytes(payload)
+        started = time.monotonic()
         writer.log_artifact(run_id, str(path))
+        up = time.monotonic() - started
     writer.set_terminated(run_id)
 
     reader = use(second)
@@ -66,12 +70,29 @@ def main() -> None:
     if len(history) != 20:
         sys.exit(f"FAILED: {second} shows {len(history)} of 20 metric values")
     with tempfile.TemporaryDirectory() as tmp:
+        started = time.monotonic()
         local = reader.download_artifacts(run_id, "model.bin", tmp)
+        down = time.monotonic() - started
         if Path(local).read_bytes() != payload:
             sys.exit(f"FAILED: the artifact read through {second} differs from the one written through {first}")
     if reader.get_experiment_by_name(name) is None:
         sys.exit(f"FAILED: experiment {name} not found through {second}")
-    print(json.dumps({"run_id": run_id, "written_via": first, "read_via": second, "metrics": len(history)}))
+    mib = len(payload) / 1024 / 1024
+    print(
+        json.dumps(
+            {
+                "run_id": run_id,
+                "written_via": first,
+                "read_via": second,
+                "metrics": len(history),
+                "artifact_mib": mib,
+                "up_s": round(up, 1),
+                "down_s": round(down, 1),
+                "up_mib_s": round(mib / up, 1),
+                "down_mib_s": round(mib / down, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

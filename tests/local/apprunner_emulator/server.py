@@ -10,6 +10,11 @@ Controls, for tests:
   POST /_emulator/reset              forget every resource (and remove their containers)
 Each region (the SigV4 credential scope of a request) has its own services, as in AWS; the
 counters, faults and loopback addresses are shared by all regions.
+
+With Docker, each service's ServiceUrl is served by its front door (front_door.py: nginx, which
+needs Debian's nginx-light and libnginx-mod-http-lua) with App Runner's limit of one request:
+``--request-timeout`` seconds, by default ``APPRUNNER_REQUEST_TIMEOUT`` or 120. The front doors'
+configurations and logs are under ``--state-dir`` (``$LOCAL_STATE_DIR/apprunner/front-doors/``).
 """
 
 from __future__ import annotations
@@ -17,20 +22,26 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
+import shutil
 import signal
 import sys
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from tests.local.dataplane.containers import docker_available
+from tests.local.dataplane.nginx import MODULES
 
 from . import model
 from .docker_runner import DockerRunner
+from .front_door import request_timeout
 from .state import ApiError, Emulator, address_pool
 
 LOG = logging.getLogger("apprunner-emulator")
+ROOT = Path(__file__).resolve().parents[3]
 _SCOPE = re.compile(r"Credential=[^/]+/[0-9]{8}/([a-z0-9-]+)/")
 
 
@@ -177,6 +188,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--health-timeout", type=float, default=300.0)
     parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=None,
+        help="seconds one request to a service may take (default: APPRUNNER_REQUEST_TIMEOUT, else 120)",
+    )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(os.environ.get("LOCAL_STATE_DIR", ROOT / "tests/output/local")) / "apprunner",
+        help="where the services' front doors (nginx) keep their configuration and logs",
+    )
+    parser.add_argument(
         "--addresses", default="127.0.0.40-127.0.0.59", help="loopback addresses the services' containers listen on"
     )
     args = parser.parse_args(argv)
@@ -185,16 +208,30 @@ def main(argv: list[str] | None = None) -> int:
     if args.docker == "on" and not docker_available():
         LOG.error("--docker on, but no Docker engine answers")
         return 1
-    runner = DockerRunner(args.region, args.health_timeout) if use_docker else None
+    try:
+        timeout = args.request_timeout if args.request_timeout is not None else request_timeout()
+    except ValueError as exc:
+        LOG.error("%s", exc)
+        return 1
+    if use_docker and not (shutil.which("nginx") and (MODULES / "ngx_http_lua_module.so").exists()):
+        LOG.error("the services' front doors need nginx with its Lua module (nginx-light, libnginx-mod-http-lua)")
+        return 1
+    runner = DockerRunner(args.region, args.health_timeout, args.state_dir, timeout) if use_docker else None
     if runner:
-        runner.remove_all()
+        runner.remove_all(forget=True)
     addresses = address_pool(args.addresses)
     regions = Regions(args.region, lambda region: Emulator(region, runner, args.operation_seconds, addresses))
     Handler.regions = regions
     Handler.emulator = regions.primary
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
-    LOG.info("App Runner emulator on http://%s:%d (docker: %s)", args.host, args.port, bool(runner))
+    LOG.info(
+        "App Runner emulator on http://%s:%d (docker: %s, request timeout: %gs)",
+        args.host,
+        args.port,
+        bool(runner),
+        timeout,
+    )
 
     def _terminate(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt  # remove the services' containers on the way out

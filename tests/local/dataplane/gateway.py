@@ -19,9 +19,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import logging
-import os
 import re
-import signal
 import ssl
 import subprocess
 import time
@@ -35,13 +33,13 @@ from moto.logs.models import logs_backends
 from .. import acm_cert
 from ..moto_calls import vpc_link_status
 from . import containers
-from .alb import AlbPlane, _certificate_pem, _pdeathsig
+from .alb import AlbPlane, _certificate_pem
 from .moto_patches import LOCK
+from .nginx import MODULES, Nginx
 
 LOG = logging.getLogger("dataplane.gateway")
 HERE = Path(__file__).resolve().parent
 MAX_REQUEST = "10m"
-MODULES = Path("/usr/lib/nginx/modules")
 # $context variables of an access log format, and the nginx variables that stand for them.
 CONTEXT = {
     "requestId": "$request_id",
@@ -71,11 +69,11 @@ class GatewayPlane:
         self.dir = state_dir / "nginx"
         for sub in ("tmp", "logs", "certs"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
-        self.config = self.dir / "nginx.conf"
+        self.nginx = Nginx(self.dir, "API Gateway nginx", LOG)
+        self.config = self.nginx.config
         self.pool = pool
         self.alb = alb
         self.auth_socket = auth_socket
-        self.process: subprocess.Popen | None = None
         self.last_text = ""
         self.addresses: dict[str, str] = {}  # API ID or domain name -> loopback address
         self.names: dict[str, str] = {}  # DNS name -> loopback address (plane.py writes /etc/hosts)
@@ -130,43 +128,19 @@ class GatewayPlane:
             self.last_text = ""
             return
         conf, lua = self.render(servers)
-        if conf + lua == self.last_text and self.process is not None and self.process.poll() is None:
+        if conf + lua == self.last_text and self.nginx.running():
             return
         (self.dir / "gateway_routes.lua").write_text(lua)
-        candidate = self.dir / "nginx.conf.new"
-        candidate.write_text(conf)
-        check = subprocess.run(
-            ["nginx", "-t", "-q", "-p", str(self.dir), "-c", str(candidate)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if check.returncode != 0:
-            LOG.error("generated nginx configuration refused, keeping the last one: %s", check.stderr.strip())
-            self.last_text = conf + lua
-            return
-        candidate.replace(self.config)
+        self.nginx.apply(conf)
         self.last_text = conf + lua
-        if self.process is None or self.process.poll() is not None:
-            self.process = subprocess.Popen(
-                ["nginx", "-p", str(self.dir), "-c", str(self.config), "-g", "daemon off;"],
-                stdout=open(self.dir / "logs" / "nginx.out", "ab"),  # noqa: SIM115 - the child keeps it
-                stderr=subprocess.STDOUT,
-                preexec_fn=_pdeathsig,  # noqa: PLW1509 - single-threaded at exec time
-            )
-            LOG.info("API Gateway nginx started (pid %s)", self.process.pid)
-        else:
-            os.kill(self.process.pid, signal.SIGHUP)
-            LOG.info("API Gateway nginx reloaded")
+
+    @property
+    def process(self) -> subprocess.Popen | None:
+        """The nginx started last (its master process); None once stopped."""
+        return self.nginx.process
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.process = None
+        self.nginx.stop()
 
     def close(self) -> None:
         self.stop()
@@ -480,7 +454,7 @@ def _integration_lines(name: str, upstream: dict[str, Any]) -> list[str]:
         f"      proxy_read_timeout {seconds};",
         "      proxy_buffering on;",
         '      header_filter_by_lua_block { require("gateway").header_filter() }',
-        '      body_filter_by_lua_block { require("gateway").body_filter() }',
+        '      body_filter_by_lua_block { return require("gateway").body_filter() }',
     ]
     if target.startswith("https://"):
         lines += ["      proxy_ssl_server_name on;"]

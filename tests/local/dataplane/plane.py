@@ -17,7 +17,7 @@ from .ecs import EcsPlane
 from .gateway import GatewayPlane
 from .hosts import HostsBlock
 from .moto_patches import CALLS
-from .sigv4 import AuthService, chain, fixed_credentials, moto_credentials
+from .sigv4 import MOTO_PRINCIPAL, AuthService, Credential, chain, moto_credentials
 
 LOG = logging.getLogger("dataplane")
 # Tasks and load balancers each bind their own loopback addresses (App Runner: 127.0.0.40-59,
@@ -36,13 +36,11 @@ class DataPlane:
         self.alb = AlbPlane(state_dir, containers.AddressPool(BALANCER_ADDRESSES), lambda: dict(self.ecs.ip_map))
         # SigV4 of IAM-authorised API routes: the local credentials (testing/testing, what the tests
         # and moto use) and the access keys the local IAM and STS hand out.
-        self.auth = AuthService(
-            chain(fixed_credentials({"testing": "testing"}), moto_credentials),
-            socket_path=str(state_dir / "sigv4.sock"),
-        )
-        self.gateway = GatewayPlane(
-            state_dir, containers.AddressPool(API_ADDRESSES), self.alb, state_dir / "sigv4.sock"
-        )
+        local = Credential("testing", MOTO_PRINCIPAL, session_token="testing")  # tests/local/moto.sh's
+        lookup = chain(lambda key_id: local if key_id == "testing" else None, moto_credentials)
+        socket = state_dir / "sigv4.sock"
+        self.auth = AuthService(lookup, socket_path=str(socket))
+        self.gateway = GatewayPlane(state_dir, containers.AddressPool(API_ADDRESSES), self.alb, socket)
         self.hosts = HostsBlock()
         self.stopping = threading.Event()
 

@@ -1,0 +1,82 @@
+"""What the end-to-end tests of the deployed targets share: the local data plane's status and call
+counts, plain HTTP probes trusting the local CA, waiting, and the measurements file."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from base64 import b64encode
+
+from conftest import REPO, run
+
+CA = REPO / "tests/output/local/ca.pem"
+STATUS = REPO / "tests/output/local/dataplane/dataplane.json"
+
+
+def calls() -> dict[str, int]:
+    """The API calls the local AWS has answered, as of a status written after this call."""
+    asked = time.time()
+    while (status := json.loads(STATUS.read_text()))["time"] <= asked + 0.1:
+        time.sleep(0.3)
+    return status["calls"]
+
+
+def record(line: str) -> None:
+    print(line)
+    with (REPO / "tests/output/measurements.txt").open("a") as out:
+        out.write(line + "\n")
+
+
+def http(address: str, auth: dict | None = None, follow: bool = True) -> int:
+    """Status of a GET (no retries), trusting the local CA."""
+    request = urllib.request.Request(address)
+    if auth:
+        token = b64encode(f"{auth['username']}:{auth['password']}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    handlers = [urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=str(CA)))]
+    if not follow:
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        handlers.append(NoRedirect())
+    try:
+        with urllib.request.build_opener(*handlers).open(request, timeout=15) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return 0
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(2)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def local_env(aws_env: dict[str, str], region: str) -> dict[str, str]:
+    """The environment of a deployment on local AWS in REGION: the local PostgreSQL's URIs and the
+    local load balancers' certificate (LOCAL_ALB_CERTIFICATE_ARN), with the data plane running."""
+    subprocess.run([str(REPO / "tests/local/postgresql.sh"), "start"], check=True)
+    env = {**aws_env, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+    for line in (REPO / "tests/output/local/postgresql.env").read_text().splitlines():
+        if line.startswith("export "):
+            key, _sep, value = line.removeprefix("export ").partition("=")
+            env[key] = value
+    assert STATUS.exists() and time.time() - json.loads(STATUS.read_text())["time"] < 30, (
+        "the local data plane is not running (tests/local/moto.sh starts it with the moto server)"
+    )
+    cert = run(["python", "tests/local/acm_cert.py", "--region", region], env)
+    assert cert.returncode == 0, cert.stderr
+    env["LOCAL_ALB_CERTIFICATE_ARN"] = cert.stdout.strip()
+    return env
