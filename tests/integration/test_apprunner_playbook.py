@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from aws_state import client, snapshot
@@ -121,6 +122,20 @@ def container(service_arn: str) -> str:
     return ids[0]
 
 
+def front_door_peak_kib() -> int:
+    """Peak resident memory (VmHWM) of the App Runner front doors' nginx processes (masters and workers)."""
+    masters = {p.read_text().strip() for p in (REPO / "tests/output/local/apprunner/front-doors").glob("*/nginx.pid")}
+    peaks = []
+    for proc in Path("/proc").iterdir():
+        try:
+            status = dict(line.split(":", 1) for line in (proc / "status").read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if proc.name in masters or status.get("PPid", "").strip() in masters:
+            peaks.append(int(status["VmHWM"].split()[0]))
+    return max(peaks, default=0)
+
+
 def test_local_apprunner_end_to_end(local_stack, tmp_path):  # noqa: PLR0915 - one deployment, many checks
     env = {**local_stack, "AWS_REGION": ENV_REGION, "AWS_DEFAULT_REGION": ENV_REGION}
     east_before = regional(snapshot(env))
@@ -142,11 +157,22 @@ def test_local_apprunner_end_to_end(local_stack, tmp_path):  # noqa: PLR0915 - o
             "mlflow-e2e",
             "--scheme",
             "http",
+            "--artifact-mb",
+            "1024",
         ],
         env,
     )
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "OK: run" in check.stdout
+    # 1 GiB in parts through presigned URLs: each request stays far under App Runner's 120 s.
+    assert "OK: run" in check.stdout and "artifacts: presigned" in check.stdout
+    figures = json.loads(check.stdout.strip().splitlines()[-1])
+    peak = front_door_peak_kib()
+    with (REPO / "tests/output/measurements.txt").open("a") as out:
+        out.write(
+            f"apprunner 1 GiB artifact (presigned parts): up {figures['up']:.1f}s, down {figures['down']:.1f}s;"
+            f" front door nginx peak RSS {peak / 1024:.1f} MiB\n"
+        )
+    assert 0 < peak < 64 * 1024, peak
 
     emulator("calls/reset", {})
     started = time.monotonic()

@@ -34,7 +34,10 @@ CASES = {
         {"api_gateway_throttling_rate_limit": 10001},
         'api_gateway_throttling_rate_limit must be 0-10000 requests per second (the account limit), got "10001"',
     ),
-    "rate limit that is no number": ({"api_gateway_throttling_rate_limit": "fast"}, "api_gateway_throttling_rate_limit"),
+    "rate limit that is no number": (
+        {"api_gateway_throttling_rate_limit": "fast"},
+        "api_gateway_throttling_rate_limit",
+    ),
     "burst limit above 5000": (
         {"api_gateway_throttling_burst_limit": 5001},
         'api_gateway_throttling_burst_limit must be 0-5000 requests, got "5001"',
@@ -45,7 +48,10 @@ CASES = {
         " every request would be refused (429); give at least 1",
     ),
     # Integration timeout.
-    "timeout of 0": ({"api_gateway_timeout": 0}, 'api_gateway_timeout must be 1-30 seconds (an HTTP API waits 30 s at most), got "0"'),
+    "timeout of 0": (
+        {"api_gateway_timeout": 0},
+        'api_gateway_timeout must be 1-30 seconds (an HTTP API waits 30 s at most), got "0"',
+    ),
     "timeout of 31": (
         {"api_gateway_timeout": 31},
         'api_gateway_timeout must be 1-30 seconds (an HTTP API waits 30 s at most), got "31"',
@@ -61,7 +67,10 @@ CASES = {
     ),
     # Custom domain and its certificate.
     "certificate that is not an ACM ARN": (
-        {"api_gateway_domain_name": DOMAIN, "api_gateway_certificate_arn": "arn:aws:iam::123456789012:server-certificate/mlflow"},
+        {
+            "api_gateway_domain_name": DOMAIN,
+            "api_gateway_certificate_arn": "arn:aws:iam::123456789012:server-certificate/mlflow",
+        },
         "api_gateway_certificate_arn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>),"
         ' got "arn:aws:iam::123456789012:server-certificate/mlflow"',
     ),
@@ -72,7 +81,8 @@ CASES = {
     ),
     "certificate without a domain": (
         {"api_gateway_certificate_arn": CERT},
-        "api_gateway_certificate_arn is set but api_gateway_domain_name is empty: give the domain the certificate is for",
+        "api_gateway_certificate_arn is set but api_gateway_domain_name is empty:"
+        " give the domain the certificate is for",
     ),
     "domain that is not a DNS name": (
         {"api_gateway_domain_name": "MLflow_Tracking", "api_gateway_certificate_arn": CERT},
@@ -89,7 +99,8 @@ CASES = {
     ),
     "access log retention CloudWatch does not offer": (
         {"api_gateway_access_log_retention_days": 45},
-        'api_gateway_access_log_retention_days must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ... 3653), got "45"',
+        "api_gateway_access_log_retention_days must be a CloudWatch Logs retention"
+        ' (1, 3, 5, 7, 14, 30, 60, 90, ... 3653), got "45"',
     ),
     # The stack's rules for a target behind API Gateway.
     "artifacts through the server": (
@@ -100,13 +111,21 @@ CASES = {
         {"mlflow_stack_tls": False},
         "mlflow_stack_tls is false but API Gateway serves HTTPS only: leave mlflow_stack_tls true",
     ),
+    # -e mlflow_stack_tls=false on the command line is the string "false".
+    "TLS off, as a string": (
+        {"mlflow_stack_tls": "false"},
+        "mlflow_stack_tls is false but API Gateway serves HTTPS only: leave mlflow_stack_tls true",
+    ),
     "load balancer certificate without its domain": (
         {"alb_certificate_arn": CERT},
         "alb_certificate_arn is set but alb_domain_name is empty: API Gateway verifies the certificate of the"
         " internal load balancer against alb_domain_name",
     ),
     "load balancer certificate in another region": (
-        {"alb_certificate_arn": CERT.replace("us-east-1", "eu-west-1"), "alb_domain_name": "mlflow.internal.example.com"},
+        {
+            "alb_certificate_arn": CERT.replace("us-east-1", "eu-west-1"),
+            "alb_domain_name": "mlflow.internal.example.com",
+        },
         "alb_certificate_arn is in eu-west-1 but the load balancer is in us-east-1",
     ),
     "client CIDRs on the internal load balancer": (

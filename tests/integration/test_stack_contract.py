@@ -144,7 +144,8 @@ def test_teardown_keeps_the_data_unless_purge(target, apprunner_env, tmp_path):
     assert s3.get_object(Bucket=f"mlflow-{name}-art", Key="mlflow/1/model.bin")["Body"].read() == b"weights"
     assert f"mlflow/{name}/web-login" in {s["Name"] for s in sm.list_secrets()["SecretList"]}
 
-    purged = playbook(TARGETS[target]["teardown"], {**extra, "mlflow_stack_purge": True}, env, tmp_path)
+    # As the teardown playbooks document it: -e mlflow_stack_purge=true, a string.
+    purged = playbook(TARGETS[target]["teardown"], {**extra, "mlflow_stack_purge": "true"}, env, tmp_path)
     assert purged.returncode == 0, purged.stdout[-3000:]
     assert f"mlflow-{name}-art" not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
     assert f"mlflow/{name}/web-login" not in {s["Name"] for s in sm.list_secrets()["SecretList"]}

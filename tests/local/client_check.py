@@ -29,12 +29,15 @@ import boto3
 
 # The front doors that take a request for a limited size or time move artifacts in parts.
 TRANSFER = {"apprunner": "presigned", "ecs_public": "proxy", "ecs_private": "presigned"}
-# What the playbook prints for presigned transfers (roles/mlflow_stack/vars/main.yml).
-PRESIGNED = {
-    "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD": "true",
-    "MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE": "5242880",
-    "MLFLOW_ENABLE_PROXY_MULTIPART_DOWNLOAD": "true",
-    "MLFLOW_MULTIPART_DOWNLOAD_MINIMUM_FILE_SIZE": "5242880",
+# What the playbook prints (roles/mlflow_stack/vars/main.yml): MLflow 3.17 clients would otherwise
+# ask the server, which offers presigned transfers whenever its artifacts are in S3.
+SETTINGS = {
+    "presigned": {
+        "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD": "true",
+        "MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE": "5242880",
+        "MLFLOW_ENABLE_PROXY_MULTIPART_DOWNLOAD": "true",
+    },
+    "proxy": {"MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD": "false", "MLFLOW_ENABLE_PROXY_MULTIPART_DOWNLOAD": "false"},
 }
 
 
@@ -101,6 +104,7 @@ def log_and_read_back(url: str, args: argparse.Namespace) -> tuple[list[str], st
         started = time.monotonic()
         mlflow.log_artifact(str(artifact))
         TIMES["up"] = time.monotonic() - started
+        mlflow.log_text("a small file, in one request or one part\n", "notes/small.txt")
     client = MlflowClient(url)
     stored = client.get_run(run.info.run_id)
     history = client.get_metric_history(run.info.run_id, "loss")
@@ -115,6 +119,10 @@ def log_and_read_back(url: str, args: argparse.Namespace) -> tuple[list[str], st
         problems.append(f"{len(history)} loss values stored, 10 logged")
     if downloaded != payload:
         problems.append("artifact bytes differ")
+    with tempfile.TemporaryDirectory() as tmp:
+        small = Path(client.download_artifacts(run.info.run_id, "notes/small.txt", tmp)).read_text()
+    if small != "a small file, in one request or one part\n":
+        problems.append(f"small artifact reads back as {small!r}")
     size = f"{args.artifact_mb} MiB" if args.artifact_mb else "128 KiB"
     summary = f"run {run.info.run_id} (param, 10 metric values, {size} artifact"
     if args.register_model:
@@ -139,11 +147,11 @@ def main() -> int:
         print(f"FAIL: {url} answered {unauthenticated} without a login (expected {expected})")
         return 1
     transfer = args.transfer or TRANSFER[args.target]
-    if transfer == "presigned":
-        os.environ.update(PRESIGNED)
+    os.environ.update(SETTINGS[transfer])
     if args.iam:
-        # The caller's AWS identity signs every request (it needs execute-api:Invoke, not S3).
-        os.environ.update(MLFLOW_TRACKING_AWS_SIGV4="true")
+        # The caller's AWS identity signs every request (it needs execute-api:Invoke, not S3); MLflow's
+        # signer cannot sign a file body, so every upload goes in presigned parts.
+        os.environ.update(MLFLOW_TRACKING_AWS_SIGV4="true", MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE="1")
         who = "SigV4-signed requests"
     else:
         creds = login(args.service)

@@ -18,7 +18,9 @@ from __future__ import annotations
 import io
 import re
 import threading
+import time
 import urllib.parse
+import weakref
 from collections import Counter
 from typing import Any
 
@@ -29,6 +31,7 @@ from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.elbv2.models import FakeHealthStatus, FakeLoadBalancer, FakeTargetGroup
 from moto.moto_api._internal import mock_random
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.s3.models import FakeKey
 
 LOCK = threading.RLock()
 # (target group ARN, target id) -> (state, reason, description), written by the data plane.
@@ -205,7 +208,38 @@ def _set_private_dns_name(self: NetworkInterface, value: str) -> None:
     self.__dict__["_private_dns_name"] = value
 
 
+# moto reads an S3 object whole for every GET, ranged ones included: a 1 GiB object read in 8 MiB
+# ranges (boto3's download_file, the MLflow server's proxied download) is read 128 times, about
+# 10 MiB/s. A large object's bytes are kept for a few seconds, so the ranges of one download share
+# one read (one large object at a time; writing the object drops them).
+_BIG = 64 * 1024 * 1024
+_VALUES: dict[int, tuple[weakref.ref, float, bytes]] = {}
+_VALUES_LOCK = threading.Lock()
+
+
+def _shared_value(prop: property) -> property:
+    def get(self: FakeKey) -> bytes:
+        with _VALUES_LOCK:
+            ref, until, data = _VALUES.get(id(self), (None, 0.0, b""))
+            if ref is not None and ref() is self and until > time.monotonic():
+                return data
+        data = prop.fget(self)
+        if len(data) >= _BIG:
+            with _VALUES_LOCK:
+                _VALUES.clear()
+                _VALUES[id(self)] = (weakref.ref(self), time.monotonic() + 15, data)
+        return data
+
+    def put(self: FakeKey, value: bytes) -> None:
+        with _VALUES_LOCK:
+            _VALUES.pop(id(self), None)
+        prop.fset(self, value)
+
+    return property(get, put)
+
+
 def install() -> None:
+    FakeKey.value = _shared_value(FakeKey.value)
     # Some moto 5 releases give an ENI no private_dns_name, which their own awsvpc ECS tasks read.
     NetworkInterface.private_dns_name = property(_get_private_dns_name, _set_private_dns_name)
     DomainDispatcherApplication.__call__ = _locked_call(DomainDispatcherApplication.__call__)
