@@ -29,7 +29,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         source, target = Path(tmp, "up.bin"), Path(tmp, "down.bin")
         with open(source, "wb") as out:
-            for _ in range(args.mib):
+            for _chunk in range(args.mib):
                 out.write(os.urandom(1024 * 1024))
         started = time.monotonic()
         s3.upload_file(

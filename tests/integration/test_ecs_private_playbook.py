@@ -163,7 +163,7 @@ def test_limits_of_an_http_api_hold(deployed):
             DefaultRouteSettings={"ThrottlingRateLimit": 1.0, "ThrottlingBurstLimit": 1},
         )
         time.sleep(2.5)
-        statuses = [request(base + "/ok")[0] for _ in range(6)]
+        statuses = [request(base + "/ok")[0] for _attempt in range(6)]
         assert 429 in statuses and 200 in statuses, statuses
     finally:
         apigw.delete_api(ApiId=limits["ApiId"])

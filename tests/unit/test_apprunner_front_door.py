@@ -80,7 +80,7 @@ class Slow(BaseHTTPRequestHandler):
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             try:
-                for _ in range(8):
+                for _attempt in range(8):
                     self.wfile.write(b"6\r\nchunk\n\r\n")
                     self.wfile.flush()
                     time.sleep(0.5)
@@ -218,7 +218,7 @@ def test_a_response_that_starts_after_the_deadline_is_504(door, tmp_path):
     """The upload takes 1.5 s and the answer 1 s more: each within the limit, together over it."""
 
     def slow_body():
-        for _ in range(3):
+        for _attempt in range(3):
             yield b"x" * 1000
             time.sleep(0.5)
 
@@ -309,7 +309,11 @@ def test_the_emulator_serves_a_service_through_its_front_door(tmp_path, fake_doc
             urllib.request.urlopen(url + "/slow", timeout=10)
         assert caught.value.code == 504
         door = tmp_path / "front-doors" / docker_runner.DockerRunner.container_name(service)
-        assert '/slow HTTP/1.1" 504' in (door / "logs" / "access.log").read_text()
+        log = door / "logs" / "access.log"
+        deadline = time.monotonic() + 10  # nginx writes the line once the request is over
+        while '/slow HTTP/1.1" 504' not in (log.read_text() if log.exists() else "") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert '/slow HTTP/1.1" 504' in log.read_text()
 
         emulator.PauseService({"ServiceArn": arn})
         assert wait_settled(emulator, arn) == "PAUSED"

@@ -37,8 +37,9 @@ class FrontDoorError(Exception):
     """The front door could not be opened (its configuration refused, its address and port taken)."""
 
 
-def request_timeout(environ: Mapping[str, str] = os.environ) -> float:
+def request_timeout(environ: Mapping[str, str] | None = None) -> float:
     """APPRUNNER_REQUEST_TIMEOUT: seconds one request may take (default 120, App Runner's limit)."""
+    environ = os.environ if environ is None else environ
     value = environ.get("APPRUNNER_REQUEST_TIMEOUT") or str(DEFAULT_REQUEST_TIMEOUT)
     try:
         seconds = float(value)

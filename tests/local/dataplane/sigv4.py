@@ -120,7 +120,7 @@ def canonical_query(query: str, drop: str | None = None) -> str:
 
 
 def _from_header(value: str, hdrs: dict[str, list[str]]) -> tuple[dict[str, str], str, str | None] | Result:
-    scheme, _, rest = value.strip().partition(" ")
+    scheme, _sep, rest = value.strip().partition(" ")
     if not scheme:
         return _deny("Authorization header cannot be empty: ''")
     if scheme != ALGORITHM:
@@ -332,7 +332,7 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path != "/check" or not args.get("method") or not args.get("uri") or not region:
             self._reply(400 if url.path == "/check" else 404, '{"message":"expected POST /check?method=&uri=&region="}')
             return
-        (path, _, query), host = args["uri"].partition("?"), args.get("host")  # not urlsplit: "//x" is a path
+        (path, _sep, query), host = args["uri"].partition("?"), args.get("host")  # not urlsplit: "//x" is a path
         headers = [(n, v) for n, v in self.headers.items() if not (host and n.lower() == "host")]
         headers += [("Host", host)] if host else []
         now = service.clock() if service.clock else None
