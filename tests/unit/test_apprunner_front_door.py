@@ -28,10 +28,14 @@ sys.path.insert(0, str(ROOT))
 from tests.local.apprunner_emulator import docker_runner, front_door  # noqa: E402
 from tests.local.dataplane.nginx import MODULES  # noqa: E402
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("nginx") is None or not (MODULES / "ngx_http_lua_module.so").exists(),
-    reason="nginx with its Lua module is not installed",
-)
+
+@pytest.fixture(autouse=True)
+def nginx_installed():
+    """Missing tooling fails (make setup installs it); it is never a reason to skip."""
+    if shutil.which("nginx") is None or not (MODULES / "ngx_http_lua_module.so").exists():
+        pytest.fail("nginx or its Lua module is missing (make setup installs nginx-light, libnginx-mod-http-lua)")
+
+
 DEADLINE = 2.0
 
 

@@ -148,6 +148,8 @@ def domain_server(
     arn = configs[0].get("CertificateArn") or configs[0].get("certificateArn")
     return dict(
         api_server,
+        # Its own copies: each server's integrations are resolved on their own.
+        routes=[dict(r, upstream=dict(r["upstream"])) if "upstream" in r else dict(r) for r in api_server["routes"]],
         key=domain.domain_name,
         names=[domain.domain_name],
         disabled=False,
