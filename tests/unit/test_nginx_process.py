@@ -60,13 +60,13 @@ def get(url: str) -> str:
         return response.read().decode()
 
 
-def get_eventually(url: str, expected: str, timeout: float = 5) -> str:
-    """A reload takes effect once the new workers run: ask until they answer."""
-    deadline, answer = time.monotonic() + timeout, ""
-    while time.monotonic() < deadline:
+def get_eventually(url: str, expected: str, timeout: float = 10) -> str:
+    """A reload takes effect once the new workers run and the old ones stopped taking connections:
+    ask until ten answers in a row are the new one (an old worker may still answer in between)."""
+    deadline, answer, in_a_row = time.monotonic() + timeout, "", 0
+    while time.monotonic() < deadline and in_a_row < 10:
         answer = get(url)
-        if answer == expected:
-            break
+        in_a_row = in_a_row + 1 if answer == expected else 0
         time.sleep(0.05)
     return answer
 
