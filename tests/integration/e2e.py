@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from base64 import b64encode
 
-from conftest import REPO, run
+from conftest import REPO, changed, playbook, run
 
 CA = REPO / "tests/output/local/ca.pem"
 STATUS = REPO / "tests/output/local/dataplane/dataplane.json"
@@ -80,3 +80,19 @@ def local_env(aws_env: dict[str, str], region: str) -> dict[str, str]:
     assert cert.returncode == 0, cert.stderr
     env["LOCAL_ALB_CERTIFICATE_ARN"] = cert.stdout.strip()
     return env
+
+
+def second_run(name: str, extra: dict, env: dict[str, str], tmp) -> tuple[object, dict[str, int], float]:
+    """Run playbook NAME again on local AWS: (result, API calls it made by service:action, seconds).
+    Asserts what a re-run must show: success, nothing changed, no call that writes."""
+    before = calls()
+    started = time.monotonic()
+    result = playbook(name, extra, env, tmp, inventory="inventories/local")
+    took = time.monotonic() - started
+    assert result.returncode == 0, result.stdout[-3000:]
+    after = calls()
+    made = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+    assert changed(result.stdout) == 0, [line for line in result.stdout.splitlines() if line.startswith("changed")]
+    writes = [k for k in made if not k.split(":", 1)[1].startswith(("Describe", "List", "Get", "GET "))]
+    assert not writes, writes
+    return result, made, took
