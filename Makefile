@@ -106,8 +106,9 @@ LOCAL_ENV = set -a; source tests/output/local/aws.env; source tests/output/local
 
 # Fresh machine to a running MLflow on local AWS, a run logged through it, in one command.
 # TARGET=apprunner (default: the App Runner emulator), TARGET=ecs_public (ECS tasks behind the
-# local load balancer, HTTPS with the local CA's certificate) or TARGET=ecs_private (ECS tasks behind
-# an internal load balancer and the local API Gateway; a 1 GiB artifact, DEMO_ARTIFACT_MB, in parts).
+# local load balancer, HTTPS with the local CA's certificate), TARGET=ecs_private (ECS tasks behind
+# an internal load balancer and the local API Gateway; a 1 GiB artifact, DEMO_ARTIFACT_MB, in parts)
+# or TARGET=ecs_express (an ECS Express service: the local emulator, its load balancer and endpoint).
 TARGET ?= apprunner
 DEMO_apprunner = ansible-playbook -i inventories/local playbooks/apprunner.yml && \
 	python tests/local/client_check.py --target apprunner --service mlflow-demo --scheme http
@@ -118,9 +119,11 @@ DEMO_ecs_private = export LOCAL_ALB_CERTIFICATE_ARN="$$(python tests/local/acm_c
 	ansible-playbook -i inventories/local playbooks/ecs_private.yml && \
 	python tests/local/client_check.py --target ecs_private --service mlflow-demo --ca tests/output/local/ca.pem \
 	  --artifact-mb $(DEMO_ARTIFACT_MB)
+DEMO_ecs_express = ansible-playbook -i inventories/local playbooks/ecs_express.yml && \
+	python tests/local/client_check.py --target ecs_express --service mlflow-demo --ca tests/output/local/ca.pem
 DEMO_ARTIFACT_MB ?= 1024
 demo: infra wheelhouse
-	@[ -n "$(DEMO_$(TARGET))" ] || { echo "make demo: TARGET must be apprunner, ecs_public or ecs_private, got $(TARGET)"; exit 1; }
+	@[ -n "$(DEMO_$(TARGET))" ] || { echo "make demo: TARGET must be apprunner, ecs_public, ecs_private or ecs_express, got $(TARGET)"; exit 1; }
 	$(LOCAL_ENV); start=$$(date +%s); \
 	$(DEMO_$(TARGET)) || exit 1; \
 	echo "demo ($(TARGET)): playbook + client check in $$(( $$(date +%s) - start ))s. Look at: the URL above (log in with the"; \

@@ -103,6 +103,31 @@ def fargate_cpu_memory():
 
 
 ACM_CERTIFICATE_ARN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$"
+# The days CloudWatch Logs keeps a log group's events (PutRetentionPolicy takes these only).
+LOG_RETENTION_DAYS = [
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+]
 
 
 # ---------------------------------------------------------------- what the aws_rule filter serves
@@ -113,4 +138,5 @@ def rules():
         "apprunner_cpu_memory": apprunner_cpu_memory(),
         "ecr_image_uri": ECR_IMAGE_URI,
         "fargate_cpu_memory": fargate_cpu_memory(),
+        "log_retention_days": LOG_RETENTION_DAYS,
     }

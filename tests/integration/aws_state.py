@@ -31,6 +31,12 @@ def snapshot(env: dict[str, str]) -> dict[str, set[str]]:
         "db_proxies": {p["DBProxyName"] for p in rds.describe_db_proxies()["DBProxies"]},
         "ecs_clusters": set(client("ecs", env).list_clusters()["clusterArns"]),
         "task_definitions": set(client("ecs", env).list_task_definitions()["taskDefinitionArns"]),
+        # Express services among them: ECS services of every cluster.
+        "ecs_services": {
+            arn
+            for cluster in client("ecs", env).list_clusters()["clusterArns"]
+            for arn in client("ecs", env).list_services(cluster=cluster)["serviceArns"]
+        },
         "load_balancers": {
             b["LoadBalancerName"] for b in client("elbv2", env).describe_load_balancers()["LoadBalancers"]
         },

@@ -43,6 +43,13 @@ TARGETS = {
         "good": {},
         "emulated": False,
     },
+    # Express creates the load balancer and its certificate: the stack passes none.
+    "ecs_express": {
+        "playbook": "ecs_express.yml",
+        "teardown": "ecs_express_teardown.yml",
+        "good": {},
+        "emulated": False,
+    },
 }
 SHARED_BAD = {
     "bucket name": ({"s3_artifacts_bucket": "Bad_Bucket"}, 's3_artifacts_bucket "Bad_Bucket" is not a valid S3 bucket'),

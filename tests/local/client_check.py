@@ -1,13 +1,15 @@
 """Log a run through a deployed target's front door with the real mlflow client, then read it back.
 
 The URL comes from the target's own API (App Runner DescribeService, ELBv2 DescribeLoadBalancers,
-API Gateway GetApis), the login from Secrets Manager (or, with --iam, the caller's AWS credentials
-sign every request): what a user does after `ansible-playbook playbooks/<target>.yml`, with the
-client settings the playbook prints (--transfer presigned: artifacts in parts through presigned URLs).
+API Gateway GetApis, ECS DescribeExpressGatewayService), the login from Secrets Manager (or, with
+--iam, the caller's AWS credentials sign every request): what a user does after `ansible-playbook
+playbooks/<target>.yml`, with the client settings the playbook prints (--transfer presigned:
+artifacts in parts through presigned URLs).
 Used by `make demo` and the end-to-end tests.
   python tests/local/client_check.py --target apprunner --service mlflow-demo --scheme http
   python tests/local/client_check.py --target ecs_public --service mlflow-demo --ca tests/output/local/ca.pem
   python tests/local/client_check.py --target ecs_private --service mlflow-demo --ca tests/output/local/ca.pem
+  python tests/local/client_check.py --target ecs_express --service mlflow-demo --ca tests/output/local/ca.pem
 Exits non-zero if anything logged is not read back identically; the last line of output is a JSON
 summary (URL, artifact size, upload and download seconds).
 """
@@ -28,7 +30,7 @@ from pathlib import Path
 import boto3
 
 # The front doors that take a request for a limited size or time move artifacts in parts.
-TRANSFER = {"apprunner": "presigned", "ecs_public": "proxy", "ecs_private": "presigned"}
+TRANSFER = {"apprunner": "presigned", "ecs_public": "proxy", "ecs_private": "presigned", "ecs_express": "proxy"}
 # What the playbook prints (roles/mlflow_stack/vars/main.yml): MLflow 3.17 clients would otherwise
 # ask the server, which offers presigned transfers whenever its artifacts are in S3.
 SETTINGS = {
@@ -42,6 +44,13 @@ SETTINGS = {
 
 
 def service_url(target: str, name: str) -> str:
+    if target == "ecs_express":  # an ECS service too: its ARN, then Express's own view (the endpoint)
+        ecs = boto3.client("ecs")
+        for service in ecs.describe_services(cluster="default", services=[name])["services"]:
+            if service["status"] == "ACTIVE":
+                express = ecs.describe_express_gateway_service(serviceArn=service["serviceArn"])["service"]
+                return express["activeConfigurations"][0]["ingressPaths"][0]["endpoint"]
+        raise SystemExit(f"no ECS Express service named {name}")
     if target == "ecs_private":
         for api in boto3.client("apigatewayv2").get_apis()["Items"]:
             if api["Name"] == name:

@@ -45,7 +45,9 @@ start() {
         python3 -c 'import moto.server' 2>/dev/null || command -v "$MOTO_SERVER" >/dev/null 2>&1 \
             || die "moto not found: run 'make setup' (moto[server] is in requirements-dev.txt)"
         log "local AWS: starting moto server at $URL (log: $LOGFILE)"
-        setsid "${server[@]}" -H "$MOTO_HOST" -p "$MOTO_PORT" >"$LOGFILE" 2>&1 </dev/null &
+        # AWS managed policies exist (as on AWS) only with this: ECS Express's infrastructure role
+        # attaches AmazonECSInfrastructureRoleforExpressGatewayServices.
+        MOTO_IAM_LOAD_MANAGED_POLICIES=true setsid "${server[@]}" -H "$MOTO_HOST" -p "$MOTO_PORT" >"$LOGFILE" 2>&1 </dev/null &
         echo $! >"$PIDFILE"
         wait_for "moto server at $URL" 60 healthy
         log "local AWS: ready (pid $(cat "$PIDFILE"))"

@@ -3,8 +3,15 @@
 - RDS ModifyDBProxy (moto parses the request and serialises the response from botocore's RDS model,
   as for its own calls; this adds only the backend behaviour);
 - Application Auto Scaling tags (tests/local/moto_calls.py);
+- ECS Express Mode (tests/local/dataplane/express.py): Create/Describe/Update/DeleteExpressGatewayService
+  as moto resources (task definition, ECS service, shared ALB with a host-header rule per service,
+  security groups, scaling, an ACM certificate for *.ecs.<region>.on.aws from the local CA), checked
+  against botocore's ecs model; Delete drains for MOTO_ECS_EXPRESS_DRAINING_SECONDS (default 2);
+- the tests' hooks, answered before moto's dispatch: GET /_mlops/calls, POST /_mlops/calls/reset,
+  POST /_mlops/express/faults, GET /_mlops/express (tests/local/dataplane/README.md);
 - the local data plane (tests/local/dataplane): ECS services run as containers, load balancers
-  answer on loopback addresses through HAProxy. It starts when a Docker engine answers (the harness
+  answer on loopback addresses through HAProxy (listener rules included), Express endpoints
+  resolve to their load balancer through /etc/hosts. It starts when a Docker engine answers (the harness
   starts one first), and refuses to start without HAProxy; LOCAL_DATAPLANE=off leaves it out.
 Started by tests/local/moto.sh with moto_server's arguments.
 """
@@ -30,7 +37,7 @@ from moto.rds.responses import RDSResponse  # noqa: E402
 from moto.server import main  # noqa: E402
 
 from tests.local import moto_calls  # noqa: E402
-from tests.local.dataplane import containers, moto_patches  # noqa: E402
+from tests.local.dataplane import containers, express, moto_patches  # noqa: E402
 from tests.local.dataplane.plane import DataPlane  # noqa: E402
 
 
@@ -66,6 +73,7 @@ RDSBackend.modify_db_proxy = backend_modify_db_proxy
 RDSResponse.modify_db_proxy = modify_db_proxy
 moto_calls.install()
 moto_patches.install()
+express.install()
 
 
 def _address(argv: list[str]) -> str:

@@ -1,148 +1,35 @@
 """Validation of App Runner requests and responses against botocore's service model.
 
-botocore's own client-side validator checks required members, types and minimum lengths only;
-the service also enforces maxima, enums and patterns. This walks the same shapes and reports
-problems the way AWS does (``Value 'x' at 'instanceConfiguration.cpu' failed to satisfy ...``).
+The validator itself is service-agnostic (tests/local/botocore_shapes.py); this binds it to
+``apprunner``. It reports problems the way AWS does (``Value 'x' at 'instanceConfiguration.cpu'
+failed to satisfy ...``).
 """
 
 from __future__ import annotations
 
-import re
-from functools import cache
 from typing import Any
 
-import botocore.session
-from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.model import OperationModel, ServiceModel
+
+from tests.local import botocore_shapes
+from tests.local.botocore_shapes import Validator
+
+__all__ = ["Validator", "operation", "service_model", "validate_input", "validate_output"]
+SERVICE = "apprunner"
 
 
-@cache
 def service_model() -> ServiceModel:
-    return botocore.session.get_session().get_service_model("apprunner")
+    return botocore_shapes.service_model(SERVICE)
 
 
 def operation(name: str) -> OperationModel:
-    return service_model().operation_model(name)
-
-
-@cache
-def _pattern(expr: str) -> re.Pattern[str]:
-    return re.compile(expr)
-
-
-def _lower_first(name: str) -> str:
-    return name[:1].lower() + name[1:]
-
-
-class Validator:
-    """Collects constraint violations of a value against a shape."""
-
-    def __init__(self, check_patterns: bool = True) -> None:
-        self.check_patterns = check_patterns
-        self.errors: list[str] = []
-
-    def fail(self, value: Any, path: str, constraint: str) -> None:
-        self.errors.append(f"Value '{value}' at '{path}' failed to satisfy constraint: {constraint}")
-
-    def check(self, shape: Shape, value: Any, path: str) -> None:
-        handler = getattr(self, f"_{shape.type_name}", None)
-        if handler is None:
-            raise NotImplementedError(shape.type_name)
-        handler(shape, value, path)
-
-    def _structure(self, shape: Shape, value: Any, path: str) -> None:
-        if not isinstance(value, dict):
-            self.fail(value, path, "Member must be a structure")
-            return
-        for name in shape.required_members:
-            if value.get(name) is None:
-                self.errors.append(
-                    f"Value null at '{self._join(path, name)}' failed to satisfy constraint: Member must not be null"
-                )
-        for name, member_value in value.items():
-            if name not in shape.members:
-                self.errors.append(f"Unknown member '{self._join(path, name)}'")
-                continue
-            if member_value is not None:
-                self.check(shape.members[name], member_value, self._join(path, name))
-
-    @staticmethod
-    def _join(path: str, name: str) -> str:
-        return f"{path}.{_lower_first(name)}" if path else _lower_first(name)
-
-    def _length(self, shape: Shape, size: int, value: Any, path: str, what: str) -> None:
-        low, high = shape.metadata.get("min"), shape.metadata.get("max")
-        if low is not None and size < low:
-            self.fail(value, path, f"Member must have {what} greater than or equal to {low}")
-        if high is not None and size > high:
-            self.fail(value, path, f"Member must have {what} less than or equal to {high}")
-
-    def _string(self, shape: Shape, value: Any, path: str) -> None:
-        if not isinstance(value, str):
-            self.fail(value, path, "Member must be a string")
-            return
-        self._length(shape, len(value), value, path, "length")
-        if shape.enum and value not in shape.enum:
-            self.fail(value, path, f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
-        pattern = shape.metadata.get("pattern")
-        if self.check_patterns and pattern and not _pattern(pattern).fullmatch(value):
-            shown = "***" if shape.metadata.get("sensitive") else value
-            self.errors.append(
-                f"Value '{shown}' at '{path}' failed to satisfy constraint: "
-                f"Member must satisfy regular expression pattern: {pattern}"
-            )
-
-    def _integer(self, shape: Shape, value: Any, path: str) -> None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(value, path, "Member must be an integer")
-            return
-        low, high = shape.metadata.get("min"), shape.metadata.get("max")
-        if low is not None and value < low:
-            self.fail(value, path, f"Member must have value greater than or equal to {low}")
-        if high is not None and value > high:
-            self.fail(value, path, f"Member must have value less than or equal to {high}")
-
-    _long = _integer
-
-    def _boolean(self, shape: Shape, value: Any, path: str) -> None:
-        if not isinstance(value, bool):
-            self.fail(value, path, "Member must be a boolean")
-
-    def _timestamp(self, shape: Shape, value: Any, path: str) -> None:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(value, path, "Member must be a timestamp (epoch seconds)")
-
-    def _list(self, shape: Shape, value: Any, path: str) -> None:
-        if not isinstance(value, list):
-            self.fail(value, path, "Member must be a list")
-            return
-        self._length(shape, len(value), value, path, "length")
-        for index, item in enumerate(value):
-            self.check(shape.member, item, f"{path}.{index + 1}.member")
-
-    def _map(self, shape: Shape, value: Any, path: str) -> None:
-        if not isinstance(value, dict):
-            self.fail(value, path, "Member must be a map")
-            return
-        self._length(shape, len(value), value, path, "length")
-        for key, item in value.items():
-            self.check(shape.key, key, f"{path}.key")
-            self.check(shape.value, item, f"{path}.{key}")
+    return botocore_shapes.operation(SERVICE, name)
 
 
 def validate_input(operation_name: str, params: Any) -> list[str]:
-    validator = Validator()
-    validator.check(operation(operation_name).input_shape, params, "")
-    return validator.errors
+    return botocore_shapes.validate_input(SERVICE, operation_name, params)
 
 
 def validate_output(operation_name: str, body: Any) -> list[str]:
-    """Types, required members, enums and lengths of a response.
-
-    Patterns are not checked on output: the model's own ServiceId pattern (a dashed UUID) contradicts
-    its length (32) and the IDs the real service returns (32 hex digits).
-    """
-    validator = Validator(check_patterns=False)
-    output = operation(operation_name).output_shape
-    if output is not None:
-        validator.check(output, body, "")
-    return validator.errors
+    """Types, required members, enums and lengths of a response (patterns are not checked on output)."""
+    return botocore_shapes.validate_output(SERVICE, operation_name, body)

@@ -3,8 +3,11 @@
 Each load balancer gets a loopback address and its DNS name resolves to it through a managed block
 in /etc/hosts (so every client, Ansible's included, reaches it by the name ELBv2 returns). Each
 listener is an HAProxy frontend on that address and port: HTTPS terminates with the listener's ACM
-certificate (its key read from the local ACM), the default action forwards to the target group,
-redirects or answers a fixed response. Each target group is a backend with its health check (path,
+certificate (its key read from the local ACM). The listener's rules come first, in priority order
+(host-header with ``*``/``?`` wildcards, case-insensitive and port ignored; path-pattern;
+http-request-method), then its default action; an action forwards to a target group, redirects or
+answers a fixed response. A rule with another condition (http-header, query-string, source-ip) is
+left out, with a warning. Each target group is a backend with its health check (path,
 matcher, interval, healthy/unhealthy thresholds, probed by the data plane, which lists only healthy
 targets); a target is the ECS task's ENI address, which the
 data plane maps to the loopback address the task's containers listen on. Idle timeouts follow the
@@ -19,6 +22,7 @@ import ctypes
 import hashlib
 import logging
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Callable
@@ -76,19 +80,20 @@ class AlbPlane:
                                 name = hashlib.sha256(pem).hexdigest()[:16] + ".pem"
                                 certs[name] = pem
                                 pems.append(name)
-                        actions = [a.data for a in listener.default_actions]
                         listeners.append(
                             {
                                 "arn": listener.arn,
                                 "port": int(listener.port),
                                 "protocol": listener.protocol,
                                 "certs": pems,
-                                "action": sorted(actions, key=lambda a: a.get("Order", 0))[0] if actions else {},
+                                "action": _terminal(listener.default_actions),
+                                "rules": _rules(listener),
                             }
                         )
                     groups = {}
                     for listener in listeners:
-                        for arn in _forward_groups(listener["action"]):
+                        actions = [listener["action"], *(r["action"] for r in listener["rules"])]
+                        for arn in [a for action in actions for a in _forward_groups(action)]:
                             group = backend.target_groups.get(arn)
                             if group is not None:
                                 groups[arn] = _group(group)
@@ -197,7 +202,7 @@ class AlbPlane:
                     "  http-request set-header X-Forwarded-Proto " + listener["protocol"].lower(),
                     f"  http-request set-header X-Forwarded-Port {listener['port']}",
                 ]
-                lines += _action_lines(listener["action"], lb_id)
+                lines += _listener_lines(listener, lb_id)
                 lines.append("")
             for arn, group in sorted(balancer["groups"].items()):
                 lines += [f"backend tg_{lb_id}_{_ident(arn)}", "  balance roundrobin"]
@@ -246,6 +251,102 @@ def _state(group_arn: str, target_id: str) -> str:
     return TARGET_HEALTH.get((group_arn, target_id), ("healthy",))[0]
 
 
+def _terminal(actions: list[Any]) -> dict[str, Any]:
+    """The action that answers (forward, redirect, fixed-response) among a rule's ordered actions."""
+    data = sorted((a.data for a in actions), key=lambda a: int(a.get("Order", 0) or 0))
+    answering = [a for a in data if a.get("Type") in ("forward", "redirect", "fixed-response")]
+    return (answering or data or [{}])[0]
+
+
+_UNSUPPORTED_LOGGED: set[str] = set()
+
+
+def _rules(listener: Any) -> list[dict[str, Any]]:
+    """The listener's rules (not the default one) in priority order, with conditions HAProxy can test."""
+    rules = []
+    for rule in list(listener.rules.values()):
+        if getattr(rule, "is_default", False) or not str(rule.priority).isdigit():
+            continue
+        conditions = []
+        for condition in rule.conditions or []:
+            field = condition.get("Field", "")
+            config = condition.get(_CONFIG_KEYS.get(field, ""), {}) or {}
+            values = list(config.get("Values") or condition.get("Values") or [])
+            conditions.append({"field": field, "values": values})
+        unsupported = [c["field"] for c in conditions if c["field"] not in _CONFIG_KEYS or not c["values"]]
+        if unsupported:
+            if rule.arn not in _UNSUPPORTED_LOGGED:
+                _UNSUPPORTED_LOGGED.add(rule.arn)
+                LOG.warning("listener rule %s left out: conditions %s are not served locally", rule.arn, unsupported)
+            continue
+        rules.append({"priority": int(rule.priority), "conditions": conditions, "action": _terminal(rule.actions)})
+    return sorted(rules, key=lambda r: r["priority"])
+
+
+_CONFIG_KEYS = {
+    "host-header": "HostHeaderConfig",
+    "path-pattern": "PathPatternConfig",
+    "http-request-method": "HttpRequestMethodConfig",
+}
+
+
+def _wildcard(value: str) -> str:
+    """An ALB condition value (``*`` any characters, ``?`` one) as an anchored regular expression, written
+    without backslashes or spaces (HAProxy reads its configuration word by word)."""
+    parts = []
+    for char in value:
+        if char == "*":
+            parts.append(".*")
+        elif char == "?":
+            parts.append(".")
+        elif char.isalnum() or char in "-_/:@~%=,;":
+            parts.append(char)
+        elif char in "^]\\ \"'#":
+            parts.append(".")  # not a host or path character: any character stands for it
+        else:
+            parts.append(f"[{char}]")
+    return "^" + "".join(parts) + "$"
+
+
+def _acl(name: str, condition: dict[str, Any]) -> str:
+    values = condition["values"]
+    if condition["field"] == "host-header":  # case-insensitive, the port left out
+        patterns = " ".join(_wildcard(v.lower()) for v in values)
+        return f"  acl {name} req.hdr(host),field(1,:),lower -m reg {patterns}"
+    if condition["field"] == "path-pattern":  # case-sensitive, the path without the query
+        return f"  acl {name} path -m reg {' '.join(_wildcard(v) for v in values)}"
+    methods = " ".join(re.sub(r"[^A-Za-z_-]", "", v).upper() for v in values)
+    return f"  acl {name} method {methods}"
+
+
+def _listener_lines(listener: dict[str, Any], lb_id: str) -> list[str]:
+    """The rules, in priority order, then the default action. HAProxy runs every ``http-request`` line
+    before any ``use_backend``, so a matching rule that forwards records itself in ``txn.route`` and
+    the lines after it (redirects, fixed responses, other rules) do not apply."""
+    rules = sorted(listener.get("rules") or [], key=lambda r: r["priority"])
+    if not rules:
+        return _action_lines(listener["action"], lb_id)
+    lines, uses = [], []
+    undecided = "!{ var(txn.route) -m found }"
+    for index, rule in enumerate(rules):
+        names = []
+        for number, condition in enumerate(rule["conditions"]):
+            names.append(f"r{index}_{number}")
+            lines.append(_acl(names[-1], condition))
+        guard = " ".join([undecided, *names])
+        action = rule["action"]
+        groups = _forward_groups(action)
+        if action.get("Type") == "forward" and groups:
+            lines.append(f"  http-request set-var(txn.route) str(r{index}) if {guard}")
+            uses.append(f"  use_backend tg_{lb_id}_{_ident(groups[0])} if {{ var(txn.route) -m str r{index} }}")
+        else:
+            lines += [f"{line} if {guard}" for line in _action_lines(action, lb_id)]
+    default = _action_lines(listener["action"], lb_id)
+    if default[0].startswith("  default_backend"):
+        return lines + uses + default
+    return lines + [f"{line} if {undecided}" for line in default] + uses
+
+
 def _action_lines(action: dict[str, Any], lb_id: str) -> list[str]:
     kind = action.get("Type")
     if kind == "forward":
@@ -263,11 +364,11 @@ def _action_lines(action: dict[str, Any], lb_id: str) -> list[str]:
         return [f"  http-request redirect code {code} location {scheme}://{host}{port_part}%[capture.req.uri]"]
     if kind == "fixed-response":
         config = action.get("FixedResponseConfig", {})
-        body = (config.get("MessageBody") or "").replace('"', "'")
-        return [
-            f"  http-request return status {config.get('StatusCode', '503')} content-type "
-            f'"{config.get("ContentType", "text/plain")}" string "{body}"'
-        ]
+        body = (config.get("MessageBody") or "").replace('"', "'").replace("\n", " ")
+        status = f"  http-request return status {config.get('StatusCode', '503')}"
+        if not body:  # HAProxy refuses an empty string
+            return [status]
+        return [f'{status} content-type "{config.get("ContentType", "text/plain")}" string "{body}"']
     return ["  http-request return status 503"]
 
 

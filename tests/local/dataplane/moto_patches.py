@@ -11,17 +11,24 @@ patches only keep state moto drops or invents:
 - ELBv2 DescribeTargetHealth reports the health the data plane's probes measured (moto: always
   "healthy").
 One lock serialises the control-plane requests of these services with the data plane's changes.
+
+The WSGI wrapper also answers the tests' hooks before moto's dispatch (``HOOKS``): ``GET /_mlops/calls``
+(the call counts) and ``POST /_mlops/calls/reset``; other modules add theirs (the ECS Express Mode
+emulator, tests/local/dataplane/express.py). ``ON_RESET`` callbacks run after moto's ``/moto-api/reset``.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import logging
 import re
 import threading
 import time
 import urllib.parse
 import weakref
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from moto.core.utils import utcnow
@@ -39,6 +46,12 @@ TARGET_HEALTH: dict[tuple[str, str], tuple[str, str | None, str | None]] = {}
 _LOCKED_SERVICES = {"ecs", "elasticloadbalancing", "application-autoscaling", "monitoring", "apigateway"}
 # "<service>:<Action>" -> calls, for the tests' API-call counts (the data plane's status file).
 CALLS: Counter[str] = Counter()
+# (method, path) -> handler(request body) -> (HTTP status, JSON body): the tests' hooks, answered before moto.
+Hook = Callable[[bytes], tuple[int, Any]]
+HOOKS: dict[tuple[str, str], Hook] = {}
+# Called (under LOCK) after moto's /moto-api/reset, to forget state kept beside moto's backends.
+ON_RESET: list[Callable[[], None]] = []
+LOG = logging.getLogger("dataplane")
 
 DEFAULT_DEPLOYMENT_CONFIGURATION = {
     "deploymentCircuitBreaker": {"enable": False, "rollback": False},
@@ -93,8 +106,51 @@ def _action_of(environ: dict[str, Any]) -> str:
     return query.get("Action", ["?"])[0]
 
 
+def _calls(_body: bytes) -> tuple[int, Any]:
+    return 200, {"calls": dict(CALLS)}
+
+
+def _calls_reset(_body: bytes) -> tuple[int, Any]:
+    CALLS.clear()
+    return 200, {"calls": {}}
+
+
+HOOKS[("GET", "/_mlops/calls")] = _calls
+HOOKS[("POST", "/_mlops/calls/reset")] = _calls_reset
+
+
+def _answer_hook(hook: Hook, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    try:
+        with LOCK:
+            status, answer = hook(body)
+    except ValueError as exc:  # a body that is not what the hook takes
+        status, answer = 400, {"message": str(exc)}
+    data = json.dumps(answer, default=str).encode()
+    reason = {200: "OK", 400: "Bad Request"}.get(status, "Error")
+    start_response(f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def _run_reset_callbacks() -> None:
+    with LOCK:
+        for callback in ON_RESET:
+            try:
+                callback()
+            except Exception:
+                LOG.exception("reset callback %s failed", callback)
+
+
 def _locked_call(original):
     def __call__(self, environ, start_response):
+        method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+        hook = HOOKS.get((method, path.rstrip("/") or "/"))
+        if hook is not None:
+            return _answer_hook(hook, environ, start_response)
+        if path.startswith("/moto-api/reset") and method == "POST":
+            answer = list(original(self, environ, start_response))
+            _run_reset_callbacks()
+            return answer
         service = _service_of(environ)
         if service not in _LOCKED_SERVICES:
             return original(self, environ, start_response)
@@ -105,6 +161,26 @@ def _locked_call(original):
     return __call__
 
 
+def settle_new_service(
+    service: Any,
+    deployment_configuration: dict[str, Any] | None = None,
+    grace_seconds: int = 0,
+    enable_execute_command: bool = False,
+) -> None:
+    """What CreateService keeps that moto drops, and no task running yet (the data plane starts them).
+
+    For services made by calling moto's backend directly too (the ECS Express Mode emulator)."""
+    config = dict(DEFAULT_DEPLOYMENT_CONFIGURATION)
+    config.update(deployment_configuration or {})
+    service.deployment_configuration = config
+    service.health_check_grace_period_seconds = grace_seconds
+    service.enable_execute_command = enable_execute_command
+    service.running_count, service.pending_count = 0, 0
+    for deployment in service.deployments:
+        deployment.update(runningCount=0, pendingCount=0, desiredCount=service.desired_count)
+        deployment["networkConfiguration"] = service.network_configuration or None
+
+
 def _create_service(original):
     def create_service(self: EC2ContainerServiceResponse):
         with LOCK:
@@ -112,15 +188,12 @@ def _create_service(original):
             service = self.ecs_backend._get_service(
                 self._get_param("cluster", "default"), self._get_param("serviceName")
             )
-            config = dict(DEFAULT_DEPLOYMENT_CONFIGURATION)
-            config.update(self._get_param("deploymentConfiguration") or {})
-            service.deployment_configuration = config
-            service.health_check_grace_period_seconds = self._get_int_param("healthCheckGracePeriodSeconds") or 0
-            service.enable_execute_command = bool(self._get_param("enableExecuteCommand", False))
-            service.running_count, service.pending_count = 0, 0
-            for deployment in service.deployments:
-                deployment.update(runningCount=0, pendingCount=0, desiredCount=service.desired_count)
-                deployment["networkConfiguration"] = service.network_configuration or None
+            settle_new_service(
+                service,
+                self._get_param("deploymentConfiguration"),
+                self._get_int_param("healthCheckGracePeriodSeconds") or 0,
+                bool(self._get_param("enableExecuteCommand", False)),
+            )
             return result
 
     return create_service

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import boto3
 
-from . import containers
+from . import containers, express
 from .alb import AlbPlane
 from .ecs import EcsPlane
 from .gateway import GatewayPlane
@@ -83,7 +83,8 @@ class DataPlane:
                     part.step()
                 except Exception:
                     LOG.exception("local data plane: %s step failed", type(part).__name__)
-            self.hosts.write({**self.alb.names, **self.gateway.names})
+            endpoints = express.endpoint_names(self.alb.addresses)  # ECS Express Mode's, on their shared ALB
+            self.hosts.write({**self.alb.names, **self.gateway.names, **endpoints})
             self._heartbeat()
             self.stopping.wait(max(0.0, self.interval - (time.monotonic() - started)))
 
