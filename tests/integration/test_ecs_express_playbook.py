@@ -139,11 +139,15 @@ def test_what_aws_holds(moved):
     assert config["scalingTarget"]["minTaskCount"] == 1 and config["scalingTarget"]["maxTaskCount"] == 1
     assert service["tags"] and {"key": "mlflow:stack", "value": NAME} in service["tags"]
     # The tasks carry the group the database admits; the database stays private.
-    groups = client("ec2", env).describe_security_groups(GroupIds=config["networkConfiguration"]["securityGroups"])
     db = client("rds", env).describe_db_instances(DBInstanceIdentifier=NAME)["DBInstances"][0]
-    admitted = {g["VpcSecurityGroupId"] for g in db["VpcSecurityGroups"]}
     assert db["PubliclyAccessible"] is False
-    assert {g["GroupId"] for g in groups["SecurityGroups"]} & admitted
+    db_groups = client("ec2", env).describe_security_groups(
+        GroupIds=[g["VpcSecurityGroupId"] for g in db["VpcSecurityGroups"]]
+    )
+    rules = [p for g in db_groups["SecurityGroups"] for p in g["IpPermissions"]]
+    assert not [p for p in rules if p.get("IpRanges")], rules  # no address range, groups only
+    admitted = {pair["GroupId"] for p in rules for pair in p["UserIdGroupPairs"]}
+    assert set(config["networkConfiguration"]["securityGroups"]) == admitted
     # Least privilege: AWS's Express policy for the infrastructure role, inline policies elsewhere.
     iam = client("iam", env)
     attached = iam.list_attached_role_policies(RoleName=f"{NAME}-express-infrastructure")["AttachedPolicies"]
