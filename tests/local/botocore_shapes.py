@@ -3,18 +3,23 @@
 botocore's own client-side validator checks required members, types and minimum lengths only;
 the services also enforce maxima, enums and patterns. This walks the same shapes and reports
 problems the way AWS does (``Value 'x' at 'instanceConfiguration.cpu' failed to satisfy ...``).
-Used by the App Runner emulator (tests/local/apprunner_emulator/model.py) and the ECS Express Mode
-emulator (tests/local/dataplane/express.py).
+Used by the App Runner emulator (tests/local/apprunner_emulator/model.py), the ECS Express Mode
+emulator (tests/local/dataplane/express.py) and the Elastic Beanstalk emulator
+(tests/local/dataplane/beanstalk.py), which speaks the query protocol: ``parse_query`` turns its
+flattened form (``OptionSettings.member.1.Namespace=...``) into the model's structure before it is
+validated, and ``query_response``/``query_error`` write the XML answers botocore's parser reads.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.utils import parse_timestamp
 
 try:  # Unicode classes (\p{L}) in the models' patterns: the regex module knows them, re does not.
     import regex as _regex
@@ -158,7 +163,9 @@ class Validator:
 
 def validate_input(service: str, operation_name: str, params: Any) -> list[str]:
     validator = Validator()
-    validator.check(operation(service, operation_name).input_shape, params, "")
+    shape = operation(service, operation_name).input_shape
+    if shape is not None:  # some operations take nothing (Elastic Beanstalk's ListAvailableSolutionStacks)
+        validator.check(shape, params, "")
     return validator.errors
 
 
@@ -179,3 +186,121 @@ def error_message(errors: list[str]) -> str:
     """AWS's summary of validation errors: ``2 validation errors detected: a; b``."""
     count = len(errors)
     return f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(errors)
+
+
+# ------------------------------------------------------------------ the query protocol
+def _query_value(shape: Shape, form: dict[str, str], prefix: str) -> Any:
+    """The value of PREFIX in FORM as SHAPE, None when absent. A scalar that does not parse stays a
+    string, so that the validator reports it (``Member must be an integer``)."""
+    kind = shape.type_name
+    if kind == "structure":
+        if prefix and not any(key.startswith(prefix + ".") for key in form):
+            return None
+        parsed = {}
+        for name, member in shape.members.items():
+            key = member.serialization.get("name", name)
+            value = _query_value(member, form, f"{prefix}.{key}" if prefix else key)
+            if value is not None:
+                parsed[name] = value
+        return parsed
+    if kind == "list":
+        if form.get(prefix) == "":
+            return []  # the protocol's empty list
+        base = (
+            prefix
+            if shape.serialization.get("flattened")
+            else f"{prefix}.{shape.member.serialization.get('name', 'member')}"
+        )
+        items, index = [], 1
+        while (item := _query_value(shape.member, form, f"{base}.{index}")) is not None:
+            items.append(item)
+            index += 1
+        return items or None
+    if kind == "map":
+        base = prefix if shape.serialization.get("flattened") else f"{prefix}.entry"
+        parsed, index = {}, 1
+        while (key := form.get(f"{base}.{index}.key")) is not None:
+            parsed[key] = _query_value(shape.value, form, f"{base}.{index}.value")
+            index += 1
+        return parsed or None
+    return _query_scalar(kind, form.get(prefix))
+
+
+_SCALARS = {
+    "integer": int,
+    "long": int,
+    "double": float,
+    "float": float,
+    "timestamp": lambda text: parse_timestamp(text).timestamp(),
+    "boolean": lambda text: {"true": True, "false": False}[text],
+}
+
+
+def _query_scalar(kind: str, text: str | None) -> Any:
+    convert = _SCALARS.get(kind)
+    if text is None or convert is None:
+        return text
+    try:
+        return convert(text)
+    except (KeyError, ValueError, OverflowError):
+        return text
+
+
+def parse_query(service: str, operation_name: str, form: dict[str, str]) -> dict[str, Any]:
+    """A query-protocol request's form (``Action``, ``Version`` and the members, flattened) in the
+    structure of the operation's input shape; validate_input then checks it."""
+    shape = operation(service, operation_name).input_shape
+    return {} if shape is None else _query_value(shape, form, "") or {}
+
+
+def _xml_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _xml(shape: Shape, value: Any) -> str:
+    kind = shape.type_name
+    if kind == "structure":
+        parts = []
+        for name, member in shape.members.items():
+            if value.get(name) is not None:
+                tag = member.serialization.get("name", name)
+                parts.append(f"<{tag}>{_xml(member, value[name])}</{tag}>")
+        return "".join(parts)
+    if kind == "list":
+        tag = shape.member.serialization.get("name", "member")
+        return "".join(f"<{tag}>{_xml(shape.member, item)}</{tag}>" for item in value)
+    if kind == "map":
+        return "".join(
+            f"<entry><key>{_xml(shape.key, k)}</key><value>{_xml(shape.value, v)}</value></entry>"
+            for k, v in value.items()
+        )
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind == "timestamp":
+        moment = datetime.fromtimestamp(value, tz=UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return _xml_text(str(value))
+
+
+def query_response(service: str, operation_name: str, body: dict[str, Any], request_id: str) -> str:
+    """The XML a query-protocol service answers: ``<XResponse><XResult>...</XResult><ResponseMetadata>``."""
+    model = operation(service, operation_name)
+    namespace = service_model(service).metadata.get("xmlNamespace", "")
+    result = ""
+    if model.output_shape is not None:
+        wrapper = model.output_shape.serialization.get("resultWrapper", f"{operation_name}Result")
+        result = f"<{wrapper}>{_xml(model.output_shape, body)}</{wrapper}>"
+    return (
+        f'<{operation_name}Response xmlns="{namespace}">{result}'
+        f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{operation_name}Response>"
+    )
+
+
+def query_error(service: str, code: str, message: str, request_id: str, sender: bool = True) -> str:
+    """A query-protocol error: ``<ErrorResponse><Error><Type><Code><Message></Error><RequestId>``."""
+    namespace = service_model(service).metadata.get("xmlNamespace", "")
+    kind = "Sender" if sender else "Receiver"
+    return (
+        f'<ErrorResponse xmlns="{namespace}"><Error><Type>{kind}</Type><Code>{_xml_text(code)}</Code>'
+        f"<Message>{_xml_text(message)}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+    )

@@ -7,8 +7,14 @@
   as moto resources (task definition, ECS service, shared ALB with a host-header rule per service,
   security groups, scaling, an ACM certificate for *.ecs.<region>.on.aws from the local CA), checked
   against botocore's ecs model; Delete drains for MOTO_ECS_EXPRESS_DRAINING_SECONDS (default 2);
+- Elastic Beanstalk (tests/local/dataplane/beanstalk*.py): applications, versions (source bundle in
+  the local S3), environments with their option settings, CNAME, statuses (Launching/Updating/
+  Terminating -> Ready/Terminated after MOTO_EB_LAUNCH_SECONDS, default 2), events, health,
+  configuration options and validation, tags; query protocol, checked against botocore's
+  elasticbeanstalk model. No instance runs yet; beanstalk_state.py is the data plane's hook;
 - the tests' hooks, answered before moto's dispatch: GET /_mlops/calls, POST /_mlops/calls/reset,
-  POST /_mlops/express/faults, GET /_mlops/express (tests/local/dataplane/README.md);
+  POST /_mlops/express/faults, GET /_mlops/express, POST /_mlops/beanstalk/faults,
+  GET /_mlops/beanstalk (tests/local/dataplane/README.md);
 - the local data plane (tests/local/dataplane): ECS services run as containers, load balancers
   answer on loopback addresses through HAProxy (listener rules included), Express endpoints
   resolve to their load balancer through /etc/hosts. It starts when a Docker engine answers (the harness
@@ -37,7 +43,7 @@ from moto.rds.responses import RDSResponse  # noqa: E402
 from moto.server import main  # noqa: E402
 
 from tests.local import moto_calls  # noqa: E402
-from tests.local.dataplane import containers, express, moto_patches  # noqa: E402
+from tests.local.dataplane import beanstalk, containers, express, moto_patches  # noqa: E402
 from tests.local.dataplane.plane import DataPlane  # noqa: E402
 
 
@@ -74,6 +80,7 @@ RDSResponse.modify_db_proxy = modify_db_proxy
 moto_calls.install()
 moto_patches.install()
 express.install()
+beanstalk.install()
 
 
 def _address(argv: list[str]) -> str:

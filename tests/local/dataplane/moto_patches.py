@@ -14,7 +14,8 @@ One lock serialises the control-plane requests of these services with the data p
 
 The WSGI wrapper also answers the tests' hooks before moto's dispatch (``HOOKS``): ``GET /_mlops/calls``
 (the call counts) and ``POST /_mlops/calls/reset``; other modules add theirs (the ECS Express Mode
-emulator, tests/local/dataplane/express.py). ``ON_RESET`` callbacks run after moto's ``/moto-api/reset``.
+emulator, tests/local/dataplane/express.py; the Elastic Beanstalk one, beanstalk.py).
+``ON_RESET`` callbacks run after moto's ``/moto-api/reset``.
 """
 
 from __future__ import annotations
@@ -43,7 +44,14 @@ from moto.s3.models import FakeKey
 LOCK = threading.RLock()
 # (target group ARN, target id) -> (state, reason, description), written by the data plane.
 TARGET_HEALTH: dict[tuple[str, str], tuple[str, str | None, str | None]] = {}
-_LOCKED_SERVICES = {"ecs", "elasticloadbalancing", "application-autoscaling", "monitoring", "apigateway"}
+_LOCKED_SERVICES = {
+    "ecs",
+    "elasticloadbalancing",
+    "application-autoscaling",
+    "monitoring",
+    "apigateway",
+    "elasticbeanstalk",
+}
 # "<service>:<Action>" -> calls, for the tests' API-call counts (the data plane's status file).
 CALLS: Counter[str] = Counter()
 # (method, path) -> handler(request body) -> (HTTP status, JSON body): the tests' hooks, answered before moto.
