@@ -17,12 +17,18 @@ description:
   - V(acm_certificate_arn) is the regular expression of an ACM certificate ARN.
   - V(apprunner_cpu_memory) is the App Runner CPU sizes (vCPU units) and, for each, the memory sizes (MB)
     App Runner offers with it, all as strings, smallest first.
+  - V(beanstalk_cname_prefix) and V(beanstalk_environment_name) are the regular expressions of an Elastic
+    Beanstalk CNAME prefix (4-63) and environment name (4-40 letters, digits or hyphens, no hyphen first or last).
+  - V(ec2_instance_type) is the regular expression of an EC2 instance type (V(t3.small)).
   - V(ecr_image_uri) is the regular expression of an image URI in Amazon ECR
     (V(<account>.dkr.ecr.<region>.amazonaws.com/<repository>)) or ECR Public
     (V(public.ecr.aws/<alias>/<repository>)) with a tag (V(:<tag>)) or a digest (V(@sha256:<digest>)),
     for the P(ansible.builtin.match#test) test.
   - V(fargate_cpu_memory) is the Fargate task CPU sizes (CPU units) and, for each, the memory sizes (MiB)
     Fargate accepts with it, all as strings, smallest first.
+  - V(log_retention_days) is the list of retention periods (days) CloudWatch Logs accepts.
+  - V(secret_like_name) is the regular expression (for the P(ansible.builtin.search#test) test) of a variable
+    name that looks like it holds a secret (password, secret, token, key ...).
 author:
   - mlops.mlflow_aws maintainers (@mlops-mlflow-aws)
 options:
@@ -30,7 +36,16 @@ options:
     description: Name of the rule.
     type: str
     required: true
-    choices: [acm_certificate_arn, apprunner_cpu_memory, ecr_image_uri, fargate_cpu_memory]
+    choices:
+      - acm_certificate_arn
+      - apprunner_cpu_memory
+      - beanstalk_cname_prefix
+      - beanstalk_environment_name
+      - ec2_instance_type
+      - ecr_image_uri
+      - fargate_cpu_memory
+      - log_retention_days
+      - secret_like_name
 """
 
 EXAMPLES = r"""

@@ -103,6 +103,17 @@ def fargate_cpu_memory():
 
 
 ACM_CERTIFICATE_ARN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$"
+# An IAM server certificate (what listeners took before ACM).
+IAM_SERVER_CERTIFICATE_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:server-certificate/[\w+=,.@/-]+$"
+# EC2 instance types: <family><generation>[<attributes>].<size> (t3.small, m7g.xlarge, u-6tb1.metal).
+EC2_INSTANCE_TYPE = r"^[a-z][a-z0-9-]*\.[a-z0-9]+$"
+# Elastic Beanstalk environment names: 4-40 letters, digits or hyphens, no hyphen first or last.
+BEANSTALK_ENVIRONMENT_NAME = r"^[A-Za-z0-9][A-Za-z0-9-]{2,38}[A-Za-z0-9]$"
+# Elastic Beanstalk CNAME prefixes (<prefix>.<region>.elasticbeanstalk.com): 4-63, the same characters.
+BEANSTALK_CNAME_PREFIX = r"^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$"
+# Names of variables that hold a secret: they belong in a secret store, never in plain environment
+# properties or variables (Elastic Beanstalk's aws:elasticbeanstalk:application:environment).
+SECRET_LIKE_NAME = r"(?i)(password|passwd|secret|token|(^|_)key($|_)|api_?key|private_?key)"  # noqa: S105 (names)
 # The days CloudWatch Logs keeps a log group's events (PutRetentionPolicy takes these only).
 LOG_RETENTION_DAYS = [
     1,
@@ -136,7 +147,11 @@ def rules():
     return {
         "acm_certificate_arn": ACM_CERTIFICATE_ARN,
         "apprunner_cpu_memory": apprunner_cpu_memory(),
+        "beanstalk_cname_prefix": BEANSTALK_CNAME_PREFIX,
+        "beanstalk_environment_name": BEANSTALK_ENVIRONMENT_NAME,
+        "ec2_instance_type": EC2_INSTANCE_TYPE,
         "ecr_image_uri": ECR_IMAGE_URI,
         "fargate_cpu_memory": fargate_cpu_memory(),
         "log_retention_days": LOG_RETENTION_DAYS,
+        "secret_like_name": SECRET_LIKE_NAME,
     }

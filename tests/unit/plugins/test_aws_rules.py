@@ -97,7 +97,8 @@ def test_patterns_by_repository_type():
 
 
 def test_an_unknown_rule_names_the_known_ones():
-    known = "acm_certificate_arn, apprunner_cpu_memory, ecr_image_uri, fargate_cpu_memory"
+    known = "acm_certificate_arn, apprunner_cpu_memory, beanstalk_cname_prefix, beanstalk_environment_name, "
+    known += "ec2_instance_type, ecr_image_uri, fargate_cpu_memory, log_retention_days, secret_like_name"
     with pytest.raises(AnsibleFilterError, match=f"known rules: {known}"):
         aws_rule("lambda_memory")
 
@@ -114,3 +115,20 @@ def test_acm_certificate_arn_pattern():
     good = "arn:aws:acm:eu-west-1:123456789012:certificate/0f2c0f7e-6b1a-4a4f-9d6b-7f6a0f9c1e2d"
     assert re.match(aws_rule("acm_certificate_arn"), good)
     assert not re.match(aws_rule("acm_certificate_arn"), "arn:aws:iam::123456789012:server-certificate/mlflow")
+
+
+def test_beanstalk_rules():
+    for name in ("mlflow", "ml-prod-1", "a" * 40):
+        assert re.match(aws_rule("beanstalk_environment_name"), name), name
+    for name in ("ml", "-mlflow", "mlflow-", "ml_flow", "a" * 41):
+        assert not re.match(aws_rule("beanstalk_environment_name"), name), name
+    assert re.match(aws_rule("beanstalk_cname_prefix"), "a" * 63)
+    assert not re.match(aws_rule("beanstalk_cname_prefix"), "a" * 64)
+    for kind in ("t3.small", "m7g.xlarge", "u-6tb1.metal", "c6gn.16xlarge"):
+        assert re.match(aws_rule("ec2_instance_type"), kind), kind
+    for kind in ("t3", "T3.small", "t3.small ", "small"):
+        assert not re.match(aws_rule("ec2_instance_type"), kind), kind
+    for name in ("DB_PASSWORD", "MLFLOW_FLASK_SERVER_SECRET_KEY", "AWS_ACCESS_KEY_ID", "api_key", "GH_TOKEN"):
+        assert re.search(aws_rule("secret_like_name"), name), name
+    for name in ("MLFLOW_S3_ENDPOINT_URL", "MONKEY", "KEYBOARD_LAYOUT", "PORT"):
+        assert not re.search(aws_rule("secret_like_name"), name), name
