@@ -42,6 +42,13 @@ def snapshot(env: dict[str, str]) -> dict[str, set[str]]:
         },
         "target_groups": {g["TargetGroupName"] for g in client("elbv2", env).describe_target_groups()["TargetGroups"]},
         "log_groups": {g["logGroupName"] for g in client("logs", env).describe_log_groups()["logGroups"]},
+        "beanstalk_applications": {
+            a["ApplicationName"] for a in client("elasticbeanstalk", env).describe_applications()["Applications"]
+        },
+        "beanstalk_environments": {
+            e["EnvironmentName"]
+            for e in client("elasticbeanstalk", env).describe_environments(IncludeDeleted=False)["Environments"]
+        },
         "scalable_targets": {
             t["ResourceId"]
             for t in client("application-autoscaling", env).describe_scalable_targets(ServiceNamespace="ecs")[

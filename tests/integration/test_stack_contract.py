@@ -50,6 +50,18 @@ TARGETS = {
         "good": {},
         "emulated": False,
     },
+    # Beanstalk's HTTPS listener needs a certificate of the region.
+    "beanstalk": {
+        "playbook": "beanstalk.yml",
+        "teardown": "beanstalk_teardown.yml",
+        "good": {
+            "beanstalk_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/"
+            + "0" * 8
+            + "-0000-4000-8000-"
+            + "0" * 12
+        },
+        "emulated": False,
+    },
 }
 SHARED_BAD = {
     "bucket name": ({"s3_artifacts_bucket": "Bad_Bucket"}, 's3_artifacts_bucket "Bad_Bucket" is not a valid S3 bucket'),

@@ -19,6 +19,7 @@ DB_NAME=mlflow_ec2
 DB_NAME_APPRUNNER=mlflow_apprunner
 DB_NAME_ECS=mlflow_ecs
 DB_NAME_ECS_PRIVATE=mlflow_ecs_private
+DB_NAME_BEANSTALK=mlflow_beanstalk
 # A test credential for a server bound to 127.0.0.1 only.
 DB_PASSWORD="local-pg-Passw0rd"
 
@@ -58,7 +59,7 @@ start() {
     as_owner "${psql[@]}" -tc "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER'" | grep -q 1 ||
         as_owner "${psql[@]}" -c "CREATE ROLE $DB_USER LOGIN PASSWORD '$DB_PASSWORD'"
     local db
-    for db in "$DB_NAME" "$DB_NAME_APPRUNNER" "$DB_NAME_ECS" "$DB_NAME_ECS_PRIVATE"; do
+    for db in "$DB_NAME" "$DB_NAME_APPRUNNER" "$DB_NAME_ECS" "$DB_NAME_ECS_PRIVATE" "$DB_NAME_BEANSTALK"; do
         as_owner "${psql[@]}" -tc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
             as_owner "${psql[@]}" -c "CREATE DATABASE $db OWNER $DB_USER"
     done
@@ -69,6 +70,7 @@ export LOCAL_PG_URI=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME
 export LOCAL_PG_URI_APPRUNNER=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME_APPRUNNER
 export LOCAL_PG_URI_ECS=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME_ECS
 export LOCAL_PG_URI_ECS_PRIVATE=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME_ECS_PRIVATE
+export LOCAL_PG_URI_BEANSTALK=postgresql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/$DB_NAME_BEANSTALK
 ENV
     log "local PostgreSQL: ready, environment in $ENVFILE"
 }
