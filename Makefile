@@ -7,7 +7,7 @@
 #   make test         all of the above: the one command CI runs
 #   make infra / infra-stop   start / stop the Docker engine, moto server and PostgreSQL the tests use
 #   make wheelhouse   download the wheels test hosts install MLflow from (air-gapped path)
-#   make demo         the main job on local AWS: apprunner.yml (or TARGET=ecs_public: ecs.yml, TARGET=ecs_private: ecs_private.yml), then a real mlflow client through its URL
+#   make demo         the main job on local AWS: apprunner.yml (or TARGET=ecs_public, ecs_private, ecs_express, beanstalk), then a real mlflow client through its URL
 
 SHELL := /bin/bash
 comma := ,
@@ -108,7 +108,8 @@ LOCAL_ENV = set -a; source tests/output/local/aws.env; source tests/output/local
 # TARGET=apprunner (default: the App Runner emulator), TARGET=ecs_public (ECS tasks behind the
 # local load balancer, HTTPS with the local CA's certificate), TARGET=ecs_private (ECS tasks behind
 # an internal load balancer and the local API Gateway; a 1 GiB artifact, DEMO_ARTIFACT_MB, in parts)
-# or TARGET=ecs_express (an ECS Express service: the local emulator, its load balancer and endpoint).
+# TARGET=ecs_express (an ECS Express service: the local emulator, its load balancer and endpoint) or
+# TARGET=beanstalk (an Elastic Beanstalk environment: instances as containers behind its load balancer).
 TARGET ?= apprunner
 DEMO_apprunner = ansible-playbook -i inventories/local playbooks/apprunner.yml && \
 	python tests/local/client_check.py --target apprunner --service mlflow-demo --scheme http
@@ -121,9 +122,12 @@ DEMO_ecs_private = export LOCAL_ALB_CERTIFICATE_ARN="$$(python tests/local/acm_c
 	  --artifact-mb $(DEMO_ARTIFACT_MB)
 DEMO_ecs_express = ansible-playbook -i inventories/local playbooks/ecs_express.yml && \
 	python tests/local/client_check.py --target ecs_express --service mlflow-demo --ca tests/output/local/ca.pem
+DEMO_beanstalk = export LOCAL_ALB_CERTIFICATE_ARN="$$(python tests/local/acm_cert.py --region us-east-1)" && \
+	ansible-playbook -i inventories/local playbooks/beanstalk.yml && \
+	python tests/local/client_check.py --target beanstalk --service mlflow-demo --ca tests/output/local/ca.pem
 DEMO_ARTIFACT_MB ?= 1024
 demo: infra wheelhouse
-	@[ -n "$(DEMO_$(TARGET))" ] || { echo "make demo: TARGET must be apprunner, ecs_public, ecs_private or ecs_express, got $(TARGET)"; exit 1; }
+	@[ -n "$(DEMO_$(TARGET))" ] || { echo "make demo: TARGET must be apprunner, ecs_public, ecs_private, ecs_express or beanstalk, got $(TARGET)"; exit 1; }
 	$(LOCAL_ENV); start=$$(date +%s); \
 	$(DEMO_$(TARGET)) || exit 1; \
 	echo "demo ($(TARGET)): playbook + client check in $$(( $$(date +%s) - start ))s. Look at: the URL above (log in with the"; \

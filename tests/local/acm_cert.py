@@ -2,7 +2,8 @@
 
 ACM's own certificates cannot be exported, so the local HTTPS listeners use an imported one: a CA
 made once (tests/output/local/ca.pem, what clients trust through MLFLOW_TRACKING_SERVER_CERT_PATH)
-and a server certificate for every ELB name of the region (*.<region>.elb.amazonaws.com), imported
+and a server certificate for every ELB name of the region (*.<region>.elb.amazonaws.com) and every
+Elastic Beanstalk CNAME (*.<region>.elasticbeanstalk.com), imported
 into ACM in that region. Re-running reuses both and prints the same ARN.
   python tests/local/acm_cert.py --region us-east-1      -> prints the certificate ARN
 """
@@ -90,7 +91,9 @@ def certificate_arn(region: str, state: Path = STATE) -> str:
             tags = acm.list_tags_for_certificate(CertificateArn=summary["CertificateArn"]).get("Tags", [])
             if TAG in tags:
                 return summary["CertificateArn"]
-    cert, key, chain = issue([domain], state)
+    # Elastic Beanstalk environments' CNAMEs (<prefix>.<region>.elasticbeanstalk.com) point at load
+    # balancers too: one certificate names both.
+    cert, key, chain = issue([domain, f"*.{region}.elasticbeanstalk.com"], state)
     return acm.import_certificate(
         Certificate=cert,
         PrivateKey=key,

@@ -10,6 +10,7 @@ Used by `make demo` and the end-to-end tests.
   python tests/local/client_check.py --target ecs_public --service mlflow-demo --ca tests/output/local/ca.pem
   python tests/local/client_check.py --target ecs_private --service mlflow-demo --ca tests/output/local/ca.pem
   python tests/local/client_check.py --target ecs_express --service mlflow-demo --ca tests/output/local/ca.pem
+  python tests/local/client_check.py --target beanstalk --service mlflow-demo --ca tests/output/local/ca.pem
 Exits non-zero if anything logged is not read back identically; the last line of output is a JSON
 summary (URL, artifact size, upload and download seconds).
 """
@@ -30,7 +31,13 @@ from pathlib import Path
 import boto3
 
 # The front doors that take a request for a limited size or time move artifacts in parts.
-TRANSFER = {"apprunner": "presigned", "ecs_public": "proxy", "ecs_private": "presigned", "ecs_express": "proxy"}
+TRANSFER = {
+    "apprunner": "presigned",
+    "ecs_public": "proxy",
+    "ecs_private": "presigned",
+    "ecs_express": "proxy",
+    "beanstalk": "proxy",
+}
 # What the playbook prints (roles/mlflow_stack/vars/main.yml): MLflow 3.17 clients would otherwise
 # ask the server, which offers presigned transfers whenever its artifacts are in S3.
 SETTINGS = {
@@ -51,6 +58,12 @@ def service_url(target: str, name: str) -> str:
                 express = ecs.describe_express_gateway_service(serviceArn=service["serviceArn"])["service"]
                 return express["activeConfigurations"][0]["ingressPaths"][0]["endpoint"]
         raise SystemExit(f"no ECS Express service named {name}")
+    if target == "beanstalk":  # the environment's CNAME (<prefix>.<region>.elasticbeanstalk.com)
+        environments = boto3.client("elasticbeanstalk").describe_environments(EnvironmentNames=[name])["Environments"]
+        for environment in environments:
+            if environment["Status"] == "Ready":
+                return environment["CNAME"]
+        raise SystemExit(f"no Elastic Beanstalk environment named {name} is Ready")
     if target == "ecs_private":
         for api in boto3.client("apigatewayv2").get_apis()["Items"]:
             if api["Name"] == name:

@@ -18,6 +18,7 @@ behind the local load balancer):
   MESSAGE (an update's failure puts the environment back on its previous version and settings);
 - ``set_health(env_id, health, causes, instances)``: the environment's health colour, its causes
   and each instance's health status (DescribeEnvironmentHealth, DescribeEnvironmentResources);
+- ``note(env_id, message, severity)``: an event of the pending operation;
 - ``set_endpoint(env_id, endpoint_url, load_balancer)``: the real load balancer's DNS name and name
   (until then EndpointURL and the resources' names are made up, not moto resources).
 
@@ -379,6 +380,16 @@ def set_health(
         env.causes = list(causes or [])
         if health != env.health:
             set_colour(env, health)
+        return True
+
+
+def note(env_id: str, message: str, severity: str = "INFO") -> bool:
+    """An event of ENV_ID's pending operation (the data plane's progress, as Beanstalk's engine reports it)."""
+    with LOCK:
+        env = _find(env_id)
+        if env is None:
+            return False
+        event(env, message, severity, env.operation.request_id if env.operation else None)
         return True
 
 

@@ -13,6 +13,7 @@ import boto3
 
 from . import containers, express
 from .alb import AlbPlane
+from .beanstalk_plane import BeanstalkPlane
 from .ecs import EcsPlane
 from .gateway import GatewayPlane
 from .hosts import HostsBlock
@@ -41,6 +42,8 @@ class DataPlane:
         socket = state_dir / "sigv4.sock"
         self.auth = AuthService(lookup, socket_path=str(socket))
         self.gateway = GatewayPlane(state_dir, containers.AddressPool(API_ADDRESSES), self.alb, socket)
+        # Elastic Beanstalk environments: their instances are ECS tasks of this plane behind its ALBs.
+        self.beanstalk = BeanstalkPlane(state_dir, self.ecs, self.alb.addresses)
         self.hosts = HostsBlock()
         self.stopping = threading.Event()
 
@@ -78,13 +81,13 @@ class DataPlane:
         )
         while not self.stopping.is_set():
             started = time.monotonic()
-            for part in (self.ecs, self.alb, self.gateway):
+            for part in (self.beanstalk, self.ecs, self.alb, self.gateway):
                 try:
                     part.step()
                 except Exception:
                     LOG.exception("local data plane: %s step failed", type(part).__name__)
             endpoints = express.endpoint_names(self.alb.addresses)  # ECS Express Mode's, on their shared ALB
-            self.hosts.write({**self.alb.names, **self.gateway.names, **endpoints})
+            self.hosts.write({**self.alb.names, **self.gateway.names, **endpoints, **self.beanstalk.names})
             self._heartbeat()
             self.stopping.wait(max(0.0, self.interval - (time.monotonic() - started)))
 
@@ -97,6 +100,7 @@ class DataPlane:
             },
             "load_balancers": dict(self.alb.addresses),
             "apis": dict(self.gateway.addresses),
+            "beanstalk": self.beanstalk.status(),
             "calls": dict(CALLS),
         }
         path = self.state_dir / "dataplane.json"
@@ -106,6 +110,7 @@ class DataPlane:
     def close(self) -> None:
         self.stopping.set()
         self.ecs.stop_all()
+        self.beanstalk.close()
         self.alb.close()
         self.gateway.close()
         self.auth.close()
