@@ -3,7 +3,7 @@
 #   make lint         yamllint, ansible-lint (production profile), ruff, ansible-test sanity
 #   make unit         pytest tests/unit
 #   make molecule     every molecule scenario (Docker systemd containers, host network)
-#   make integration  pytest tests/integration (local AWS on moto, playbooks from the checkout)
+#   make integration  pytest tests/integration (local AWS on moto, playbooks from the checkout; two lanes)
 #   make test         all of the above: the one command CI runs
 #   make infra / infra-stop   start / stop the Docker engine, moto server and PostgreSQL the tests use
 #   make wheelhouse   download the wheels test hosts install MLflow from (air-gapped path)
@@ -98,8 +98,10 @@ molecule: infra wheelhouse
 	    done ) & pids="$$pids $$!"; \
 	done; rc=0; for p in $$pids; do wait "$$p" || rc=1; done; exit $$rc
 
+# Two lanes at once: the end-to-end tests, and beside them the preflight-marked ones on a moto
+# server of their own (tests/local/integration.sh says how).
 integration: infra wheelhouse
-	pytest --durations=12 tests/integration
+	tests/local/integration.sh
 
 LOCAL_ENV = set -a; source tests/output/local/aws.env; source tests/output/local/postgresql.env; \
 	source tests/output/local/apprunner.env; set +a

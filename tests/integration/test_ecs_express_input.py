@@ -14,6 +14,8 @@ import pytest
 from aws_state import snapshot
 from conftest import playbook
 
+pytestmark = pytest.mark.preflight
+
 GOOD = {"mlflow_stack_name": "express-input", "s3_artifacts_bucket": "mlflow-express-input"}
 CASES = {
     "memory Fargate does not offer with the CPU": (

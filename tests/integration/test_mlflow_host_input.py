@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from conftest import check_role_input
 
+pytestmark = pytest.mark.preflight
+
 DB_PASSWORD = "db-password-never-shown"
 GOOD = {
     "mlflow_host_backend_uri": f"postgresql://mlflow:{DB_PASSWORD}@db.internal:5432/mlflow",

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from conftest import check_role_input
 
+pytestmark = pytest.mark.preflight
+
 GOOD_USER = {"name": "alice", "password": "a-long-enough-password"}
 
 CASES = {

@@ -88,6 +88,7 @@ def base(target: str, name: str) -> dict:
     return {"mlflow_stack_name": name, "s3_artifacts_bucket": f"mlflow-{name}-art", **TARGETS[target]["good"]}
 
 
+@pytest.mark.preflight
 @pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("case", SHARED_BAD, ids=list(SHARED_BAD))
 def test_shared_bad_input_fails_the_same_way_before_any_change(target, case, apprunner_env, tmp_path):
@@ -103,6 +104,7 @@ def test_shared_bad_input_fails_the_same_way_before_any_change(target, case, app
     assert emulator("calls")["calls"] == {}
 
 
+@pytest.mark.preflight
 @pytest.mark.parametrize("target", TARGETS)
 def test_no_region_at_all_is_refused(target, apprunner_env, tmp_path):
     env = {k: v for k, v in apprunner_env.items() if k not in {"AWS_REGION", "AWS_DEFAULT_REGION"}}
@@ -114,6 +116,7 @@ def test_no_region_at_all_is_refused(target, apprunner_env, tmp_path):
     assert snapshot(apprunner_env) == before
 
 
+@pytest.mark.preflight
 @pytest.mark.parametrize("target", TARGETS)
 def test_check_mode_creates_nothing(target, apprunner_env, tmp_path):
     name = f"plan-{target.replace('_', '-')}"

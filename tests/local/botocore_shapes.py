@@ -66,7 +66,11 @@ class Validator:
     def check(self, shape: Shape, value: Any, path: str) -> None:
         handler = getattr(self, f"_{shape.type_name}", None)
         if handler is None:
-            raise NotImplementedError(shape.type_name)
+            # A shape type the validator does not know must not pass unchecked: the request fails.
+            self.errors.append(
+                f"Value at '{path}' has shape type {shape.type_name}, which the local validator cannot check"
+            )
+            return
         handler(shape, value, path)
 
     def _structure(self, shape: Shape, value: Any, path: str) -> None:

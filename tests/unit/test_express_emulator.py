@@ -40,7 +40,7 @@ def _free_port() -> int:
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) != 0:
                 return port
-    pytest.skip("no free port in 4690-4699")
+    pytest.fail("no free port in 4690-4699 for the test's own moto server: stop what listens there")
 
 
 @pytest.fixture(scope="module")
