@@ -4,12 +4,16 @@ counts, plain HTTP probes trusting the local CA, waiting, and the measurements f
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import ssl
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
 from base64 import b64encode
+from pathlib import Path
 
 from conftest import REPO, changed, playbook, run
 
@@ -93,6 +97,67 @@ def second_run(name: str, extra: dict, env: dict[str, str], tmp) -> tuple[object
     after = calls()
     made = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
     assert changed(result.stdout) == 0, [line for line in result.stdout.splitlines() if line.startswith("changed")]
-    writes = [k for k in made if not k.split(":", 1)[1].startswith(("Describe", "List", "Get", "GET "))]
+    # Elastic Beanstalk's CheckDNSAvailability and ValidateConfigurationSettings only read too.
+    reads = ("Describe", "List", "Get", "GET ", "CheckDNSAvailability", "ValidateConfigurationSettings")
+    writes = [k for k in made if not k.split(":", 1)[1].startswith(reads)]
     assert not writes, writes
     return result, made, took
+
+
+class Clients:
+    """A user working through the front door at URL while the test disturbs the service: the real mlflow
+    client (with its retries), and a raw probe without retries that measures the gap it would see."""
+
+    def __init__(self, url: str, creds: dict[str, str]) -> None:
+        self.url, self.creds, self.stop = url, creds, threading.Event()
+        self.mlflow_errors: list[str] = []
+        self.raw: list[tuple[float, int]] = []
+        self.threads = [threading.Thread(target=self._mlflow), threading.Thread(target=self._raw)]
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=120)
+
+    def _mlflow(self) -> None:
+        from mlflow.tracking import MlflowClient  # noqa: PLC0415
+
+        os.environ.update(
+            MLFLOW_TRACKING_USERNAME=self.creds["username"],
+            MLFLOW_TRACKING_PASSWORD=self.creds["password"],
+            MLFLOW_TRACKING_SERVER_CERT_PATH=str(CA),
+        )
+        tracking = MlflowClient(self.url)
+        while not self.stop.is_set():
+            try:
+                tracking.search_experiments(max_results=5)
+            except Exception as exc:
+                self.mlflow_errors.append(repr(exc)[:300])
+            time.sleep(0.3)
+
+    def _raw(self) -> None:
+        address = self.url + "/api/2.0/mlflow/experiments/search?max_results=1"
+        while not self.stop.is_set():
+            self.raw.append((time.monotonic(), http(address, self.creds)))
+            time.sleep(0.2)
+
+    def gap(self) -> str:
+        failed = [t for t, status in self.raw if status != 200]
+        if not failed:
+            return f"0 of {len(self.raw)} raw requests failed"
+        return f"{len(failed)} of {len(self.raw)} raw requests failed over {failed[-1] - failed[0]:.1f}s"
+
+
+def image_context(tmp: Path, variant: str, broken: bool = False) -> Path:
+    """A copy of the image's build context with a marker (a new content hash, so a new tag)."""
+    context = tmp / f"context-{variant}"
+    shutil.copytree(REPO / "images/mlflow", context, dirs_exist_ok=True)
+    (context / "VARIANT").write_text(variant + "\n")
+    if broken:
+        (context / "entrypoint.py").write_text("import sys\nprint('broken build', file=sys.stderr)\nsys.exit(3)\n")
+    return context

@@ -14,6 +14,8 @@ import pytest
 from aws_state import snapshot
 from conftest import playbook
 
+pytestmark = pytest.mark.preflight
+
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-000000000000"
 GOOD = {
     "mlflow_stack_name": "beanstalk-input",

@@ -9,17 +9,14 @@ One deployment (module-scoped) serves every check; they run in file order.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pytest
 from aws_state import client, snapshot
 from conftest import REPO, changed, playbook, run
-from e2e import CA, http, local_env, record, second_run, wait_for
+from e2e import CA, Clients, http, image_context, local_env, record, second_run, wait_for
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-000000000000"
 GOOD = {"mlflow_stack_name": "ecs-input", "s3_artifacts_bucket": "mlflow-ecs-input", "alb_certificate_arn": CERT}
@@ -137,56 +134,6 @@ def running_tasks(env) -> set[str]:
     arns = ecs.list_tasks(cluster=NAME, desiredStatus="RUNNING")["taskArns"]
     tasks = ecs.describe_tasks(cluster=NAME, tasks=arns)["tasks"] if arns else []
     return {t["taskArn"] for t in tasks if t["lastStatus"] == "RUNNING" and t.get("healthStatus") == "HEALTHY"}
-
-
-class Clients:
-    """A user working through the load balancer while the test disturbs the service: the real mlflow
-    client (with its retries), and a raw probe without retries that measures the gap it would see."""
-
-    def __init__(self, env) -> None:
-        self.env, self.stop = env, threading.Event()
-        self.mlflow_errors: list[str] = []
-        self.raw: list[tuple[float, int]] = []
-        self.threads = [threading.Thread(target=self._mlflow), threading.Thread(target=self._raw)]
-
-    def __enter__(self):
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(timeout=120)
-
-    def _mlflow(self) -> None:
-        from mlflow.tracking import MlflowClient  # noqa: PLC0415
-
-        creds = login(self.env)
-        os.environ.update(
-            MLFLOW_TRACKING_USERNAME=creds["username"],
-            MLFLOW_TRACKING_PASSWORD=creds["password"],
-            MLFLOW_TRACKING_SERVER_CERT_PATH=str(CA),
-        )
-        tracking = MlflowClient(url(self.env))
-        while not self.stop.is_set():
-            try:
-                tracking.search_experiments(max_results=5)
-            except Exception as exc:
-                self.mlflow_errors.append(repr(exc)[:300])
-            time.sleep(0.3)
-
-    def _raw(self) -> None:
-        address, creds = url(self.env) + "/api/2.0/mlflow/experiments/search?max_results=1", login(self.env)
-        while not self.stop.is_set():
-            self.raw.append((time.monotonic(), http(address, creds)))
-            time.sleep(0.2)
-
-    def gap(self) -> str:
-        failed = [t for t, status in self.raw if status != 200]
-        if not failed:
-            return f"0 of {len(self.raw)} raw requests failed"
-        return f"{len(failed)} of {len(self.raw)} raw requests failed over {failed[-1] - failed[0]:.1f}s"
 
 
 def test_mlflow_answers_through_the_load_balancer(deployed):
@@ -311,7 +258,7 @@ def test_a_killed_task_is_replaced_while_clients_keep_working(deployed):
         check=True,
     ).stdout.split()
     assert names, "no container for the task"
-    with Clients(env) as users:
+    with Clients(url(env), login(env)) as users:
         time.sleep(3)
         killed = time.monotonic()
         subprocess.run(["docker", "kill", names[0]], check=True, capture_output=True)
@@ -330,20 +277,10 @@ def test_a_killed_task_is_replaced_while_clients_keep_working(deployed):
     assert users.mlflow_errors == [], users.mlflow_errors[:3]
 
 
-def image_context(tmp: Path, variant: str, broken: bool = False) -> Path:
-    """A copy of the image's build context with a marker (a new content hash, so a new tag)."""
-    context = tmp / f"context-{variant}"
-    shutil.copytree(REPO / "images/mlflow", context, dirs_exist_ok=True)
-    (context / "VARIANT").write_text(variant + "\n")
-    if broken:
-        (context / "entrypoint.py").write_text("import sys\nprint('broken build', file=sys.stderr)\nsys.exit(3)\n")
-    return context
-
-
 def test_a_new_image_rolls_out_and_a_broken_one_rolls_back(deployed):
     env, tmp = deployed["env"], deployed["tmp"]
     old = service(env)["taskDefinition"]
-    with Clients(env) as users:
+    with Clients(url(env), login(env)) as users:
         started = time.monotonic()
         rolled = playbook(
             "ecs.yml",
@@ -363,7 +300,7 @@ def test_a_new_image_rolls_out_and_a_broken_one_rolls_back(deployed):
     record(f"ecs rollout of a new image: {took:.0f}s; mlflow client errors {len(users.mlflow_errors)}; {users.gap()}")
     assert users.mlflow_errors == [], users.mlflow_errors[:3]
 
-    with Clients(env) as users:
+    with Clients(url(env), login(env)) as users:
         broken = playbook(
             "ecs.yml",
             {**E2E, "ecr_image_context": str(image_context(tmp, "broken", broken=True))},

@@ -9,9 +9,10 @@
   against botocore's ecs model; Delete drains for MOTO_ECS_EXPRESS_DRAINING_SECONDS (default 2);
 - Elastic Beanstalk (tests/local/dataplane/beanstalk*.py): applications, versions (source bundle in
   the local S3), environments with their option settings, CNAME, statuses (Launching/Updating/
-  Terminating -> Ready/Terminated after MOTO_EB_LAUNCH_SECONDS, default 2), events, health,
-  configuration options and validation, tags; query protocol, checked against botocore's
-  elasticbeanstalk model. No instance runs yet; beanstalk_state.py is the data plane's hook;
+  Terminating -> Ready/Terminated), events, health, configuration options and validation, tags;
+  query protocol, checked against botocore's elasticbeanstalk model. With the data plane the
+  environments run (beanstalk_plane.py: instances as containers behind their load balancer);
+  without it an operation ends after MOTO_EB_LAUNCH_SECONDS (default 2);
 - the tests' hooks, answered before moto's dispatch: GET /_mlops/calls, POST /_mlops/calls/reset,
   POST /_mlops/express/faults, GET /_mlops/express, POST /_mlops/beanstalk/faults,
   GET /_mlops/beanstalk (tests/local/dataplane/README.md);

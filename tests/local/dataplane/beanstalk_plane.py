@@ -146,7 +146,7 @@ class BeanstalkPlane:
             properties["desired_count"] = infra.desired_count(settings)
         before = service.deployments[0]["id"] if service.deployments else None
         if len(properties) > 2:
-            ecs_backends[resources.account][resources.region].update_service(properties)
+            ecs_backends[resources.account][resources.region].update_service(dict(properties))  # moto pops keys
         if "task_definition" not in properties or not service.deployments:
             return None
         after = service.deployments[0]["id"]
