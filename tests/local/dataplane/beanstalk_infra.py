@@ -30,7 +30,7 @@ from moto.elbv2.models import elbv2_backends
 from moto.iam.models import iam_backends
 from moto.s3.models import s3_backends
 
-from .moto_patches import settle_new_service
+from .moto_patches import delete_quietly, delete_target_group, settle_new_service
 
 LOG = logging.getLogger("dataplane.beanstalk")
 ENV_TAG = "elasticbeanstalk:environment-id"
@@ -327,25 +327,15 @@ def update_target_group(resources: Resources, settings: dict[str, dict[str, str]
     )
 
 
-def _quietly(what: str, action: Any, *args: Any) -> None:
-    try:
-        action(*args)
-    except Exception as exc:
-        LOG.warning("Elastic Beanstalk: deleting %s failed: %s", what, exc)
-
-
 def remove(resources: Resources) -> None:
     """Delete what create() made (the ECS plane drains and stops the instances)."""
     account, region = resources.account, resources.region
     ec2, elbv2, ecs = ec2_backends[account][region], elbv2_backends[account][region], ecs_backends[account][region]
-    _quietly("the instances", ecs.delete_service, resources.cluster, resources.service, True)
-    _quietly("the cluster", ecs.delete_cluster, resources.cluster)
+    delete_quietly(LOG, "the instances", ecs.delete_service, resources.cluster, resources.service, True)
+    delete_quietly(LOG, "the cluster", ecs.delete_cluster, resources.cluster)
     for listener in resources.listeners.values():
-        _quietly("a listener", elbv2.delete_listener, listener)
-    _quietly("the load balancer", elbv2.delete_load_balancer, resources.balancer)
-    group = elbv2.target_groups.get(resources.target_group)
-    if group is not None:
-        group.targets.clear()
-    _quietly("the target group", elbv2.delete_target_group, resources.target_group)
-    _quietly("the instances' security group", ec2.delete_security_group, None, resources.instance_group)
-    _quietly("the load balancer's security group", ec2.delete_security_group, None, resources.balancer_group)
+        delete_quietly(LOG, "a listener", elbv2.delete_listener, listener)
+    delete_quietly(LOG, "the load balancer", elbv2.delete_load_balancer, resources.balancer)
+    delete_target_group(LOG, elbv2, resources.target_group)
+    delete_quietly(LOG, "the instances' security group", ec2.delete_security_group, None, resources.instance_group)
+    delete_quietly(LOG, "the load balancer's security group", ec2.delete_security_group, None, resources.balancer_group)

@@ -28,7 +28,7 @@ from moto.moto_api._internal import mock_random
 from tests.local import acm_cert, moto_calls
 
 from .express_checks import TASK_MEMBERS, Network
-from .moto_patches import settle_new_service
+from .moto_patches import delete_quietly, delete_target_group, settle_new_service
 
 LOG = logging.getLogger("dataplane.express")
 MANAGED_KEY, MANAGED_VALUE = "AmazonECSManaged", "true"
@@ -367,33 +367,25 @@ def scale_to_zero(resources: Resources) -> None:
         LOG.exception("ECS Express: scaling %s to 0 failed", resources.name)
 
 
-def _quietly(what: str, action: Any, *args: Any) -> None:
-    try:
-        action(*args)
-    except Exception as exc:
-        LOG.warning("ECS Express: deleting %s failed: %s", what, exc)
-
-
 def remove(resources: Resources, in_use: set[str]) -> None:
     """Delete the service's resources, and the shared load balancer when no service in IN_USE (ARNs) uses it."""
     account, region = resources.account, resources.region
     ec2, elbv2, ecs = ec2_backends[account][region], elbv2_backends[account][region], ecs_backends[account][region]
     scaling = applicationautoscaling_backends[account][region]
-    _quietly("the ECS service", ecs.delete_service, resources.cluster, resources.name, True)
+    delete_quietly(LOG, "the ECS service", ecs.delete_service, resources.cluster, resources.name, True)
     _delete_policy(resources)
-    _quietly("the scalable target", scaling.deregister_scalable_target, "ecs", resources.resource_id, DIMENSION)
-    _quietly("the listener rule", elbv2.delete_rule, resources.rule)
-    group = elbv2.target_groups.get(resources.target_group)
-    if group is not None:
-        group.targets.clear()
-    _quietly("the target group", elbv2.delete_target_group, resources.target_group)
-    _quietly("the security group", ec2.delete_security_group, None, resources.group_id)
+    delete_quietly(
+        LOG, "the scalable target", scaling.deregister_scalable_target, "ecs", resources.resource_id, DIMENSION
+    )
+    delete_quietly(LOG, "the listener rule", elbv2.delete_rule, resources.rule)
+    delete_target_group(LOG, elbv2, resources.target_group)
+    delete_quietly(LOG, "the security group", ec2.delete_security_group, None, resources.group_id)
     if resources.balancer.arn in in_use:
         return
     balancer = resources.balancer
     for listener in (balancer.https_listener, balancer.http_listener):
-        _quietly("a listener", elbv2.delete_listener, listener)
-    _quietly("the load balancer", elbv2.delete_load_balancer, balancer.arn)
-    _quietly("the load balancer's security group", ec2.delete_security_group, None, balancer.group_id)
+        delete_quietly(LOG, "a listener", elbv2.delete_listener, listener)
+    delete_quietly(LOG, "the load balancer", elbv2.delete_load_balancer, balancer.arn)
+    delete_quietly(LOG, "the load balancer's security group", ec2.delete_security_group, None, balancer.group_id)
     for key in [k for k, v in SHARED.items() if v.arn == balancer.arn]:
         del SHARED[key]

@@ -169,6 +169,22 @@ def _locked_call(original):
     return __call__
 
 
+def delete_quietly(log: logging.Logger, what: str, action: Callable[..., Any], *args: Any) -> None:
+    """Delete a moto resource made by an emulator; one already gone is logged, not raised."""
+    try:
+        action(*args)
+    except Exception as exc:
+        log.warning("deleting %s failed: %s", what, exc)
+
+
+def delete_target_group(log: logging.Logger, elbv2: Any, arn: str) -> None:
+    """A target group whose targets the data plane registered (moto refuses to delete one in use)."""
+    group = elbv2.target_groups.get(arn)
+    if group is not None:
+        group.targets.clear()
+    delete_quietly(log, "the target group", elbv2.delete_target_group, arn)
+
+
 def settle_new_service(
     service: Any,
     deployment_configuration: dict[str, Any] | None = None,
