@@ -344,7 +344,7 @@ def test_failed_update_returns_to_the_previous_version(eb, url, web):
     assert (env["VersionLabel"], env["Health"]) == ("v2", "Red")
     assert settings_of(eb, "mlflow-web") == before
     assert ("ERROR", "the container exited (code 1)") in messages(eb, env_id, Severity="ERROR")
-    assert all(severity == "ERROR" for severity, _ in messages(eb, env_id, Severity="ERROR"))
+    assert all(severity == "ERROR" for severity, _message in messages(eb, env_id, Severity="ERROR"))
     health = eb.describe_environment_health(EnvironmentId=env_id, AttributeNames=["All"])
     assert (health["Status"], health["Color"], health["HealthStatus"]) == ("Ready", "Red", "Severe")
     assert health["Causes"] == ["the container exited (code 1)"]

@@ -250,7 +250,7 @@ def test_an_operation_under_way_is_waited_for_or_refused_without_wait():
     client = FakeBeanstalk([UPDATING, READY, UPDATING, READY])
     manager = manager_for(client, option_settings=max_size(4))
     manager.present()
-    assert [name for name, _ in client.mutations] == ["update_environment"]
+    assert [name for name, _args in client.mutations] == ["update_environment"]
     assert client.names[:5] == [
         "describe_environments",
         "describe_events",  # the latest event before the wait
@@ -283,7 +283,7 @@ def test_without_wait_a_settings_and_tags_change_waits_only_between_them():
     client = FakeBeanstalk([READY, UPDATING, READY], tags={ENV_ARN: {}})
     manager = manager_for(client, option_settings=max_size(4), tags={"Team": "ml"}, wait=False)
     manager.present()
-    assert [name for name, _ in client.mutations] == ["update_environment", "update_tags_for_resource"]
+    assert [name for name, _args in client.mutations] == ["update_environment", "update_tags_for_resource"]
     assert client.names[-1] == "describe_events"
 
 
