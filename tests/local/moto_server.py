@@ -3,6 +3,9 @@
 - RDS ModifyDBProxy (moto parses the request and serialises the response from botocore's RDS model,
   as for its own calls; this adds only the backend behaviour);
 - Application Auto Scaling tags (tests/local/moto_calls.py);
+- SageMaker real-time inference (tests/local/moto_sagemaker.py): UpdateEndpoint (Updating, then InService on the
+  new configuration), endpoints Creating for a while on request, AWS's answers to creating a model, endpoint
+  configuration or endpoint that exists, network isolation kept, AddTags replacing a key's value;
 - ECS Express Mode (tests/local/dataplane/express.py): Create/Describe/Update/DeleteExpressGatewayService
   as moto resources (task definition, ECS service, shared ALB with a host-header rule per service,
   security groups, scaling, an ACM certificate for *.ecs.<region>.on.aws from the local CA), checked
@@ -15,7 +18,7 @@
   without it an operation ends after MOTO_EB_LAUNCH_SECONDS (default 2);
 - the tests' hooks, answered before moto's dispatch: GET /_mlops/calls, POST /_mlops/calls/reset,
   POST /_mlops/express/faults, GET /_mlops/express, POST /_mlops/beanstalk/faults,
-  GET /_mlops/beanstalk (tests/local/dataplane/README.md);
+  GET /_mlops/beanstalk (tests/local/dataplane/README.md), GET /_mlops/sagemaker;
 - the local data plane (tests/local/dataplane): ECS services run as containers, load balancers
   answer on loopback addresses through HAProxy (listener rules included), Express endpoints
   resolve to their load balancer through /etc/hosts. It starts when a Docker engine answers (the harness
@@ -43,7 +46,7 @@ from moto.rds.models import RDSBackend  # noqa: E402
 from moto.rds.responses import RDSResponse  # noqa: E402
 from moto.server import main  # noqa: E402
 
-from tests.local import moto_calls  # noqa: E402
+from tests.local import moto_calls, moto_sagemaker  # noqa: E402
 from tests.local.dataplane import beanstalk, containers, express, moto_patches  # noqa: E402
 from tests.local.dataplane.plane import DataPlane  # noqa: E402
 
@@ -79,6 +82,7 @@ def modify_db_proxy(self: RDSResponse) -> ActionResult:
 RDSBackend.modify_db_proxy = backend_modify_db_proxy
 RDSResponse.modify_db_proxy = modify_db_proxy
 moto_calls.install()
+moto_sagemaker.install()
 moto_patches.install()
 express.install()
 beanstalk.install()

@@ -51,6 +51,7 @@ _LOCKED_SERVICES = {
     "monitoring",
     "apigateway",
     "elasticbeanstalk",
+    "sagemaker",
 }
 # "<service>:<Action>" -> calls, for the tests' API-call counts (the data plane's status file).
 CALLS: Counter[str] = Counter()
