@@ -236,16 +236,24 @@ def wait_for_in_service(  # noqa: PLR0913 (test clock)
     """Poll DescribeEndpoint until NAME is InService; returns that description.
 
     Failed, UpdateRollbackFailed, OutOfService or gone end the wait (EndpointWaitError quoting the
-    FailureReason). With CONFIG_NAME, an endpoint InService on another configuration (an update SageMaker
-    rolled back) fails too.
+    FailureReason); gone only once the endpoint was seen (just created, DescribeEndpoint may not know it yet).
+    With CONFIG_NAME, an endpoint InService on another configuration (an update SageMaker rolled back) fails too.
     """
     progress = progress or Progress()
+    seen = []
+
+    def failure(found):
+        if found is None and not seen:
+            return None
+        seen.append(True)
+        return broken(name, found)
+
     endpoint = _wait(
         client,
         name,
         progress,
         ready=lambda found: found is not None and found.get("EndpointStatus") == "InService",
-        failure=lambda found: broken(name, found),
+        failure=failure,
         goal="be InService",
         timeout=timeout,
         delay=delay,

@@ -168,7 +168,7 @@ def view(normal: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict) and value and not prefix.endswith("environment"):
+    if isinstance(value, dict) and value:
         flat: dict[str, Any] = {}
         for key, item in value.items():
             flat.update(_flatten(item, f"{prefix}.{key}" if prefix else key))
