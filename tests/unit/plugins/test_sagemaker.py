@@ -293,7 +293,7 @@ def test_replace_deletes_and_creates_the_model_keeping_its_tags():
     assert check.changed and check.replaced and client.mutations == []
     manager = model_manager(client, replace=True, purge_tags=False, primary_container=container(image=NEW_IMAGE))
     found = manager.present()
-    assert [name for name, _ in client.mutations] == ["delete_model", "create_model"]
+    assert [name for name, _args in client.mutations] == ["delete_model", "create_model"]
     assert client.mutations[1][1]["Tags"] == [
         {"Key": "Application", "Value": "churn"},
         {"Key": "Owner", "Value": "ml-platform"},

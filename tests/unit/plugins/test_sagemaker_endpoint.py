@@ -92,7 +92,7 @@ def test_check_mode_reports_the_update_and_calls_nothing_that_mutates():
 def test_tags_alone_change_in_place_without_an_update():
     client = FakeSageMaker(endpoints=[endpoint()], tags=TAGS)
     manager_for(client, tags={"Team": "ml"}).present()
-    assert [name for name, _ in client.mutations] == ["delete_tags", "add_tags"]
+    assert [name for name, _args in client.mutations] == ["delete_tags", "add_tags"]
 
 
 def test_an_update_sagemaker_rolled_back_fails_with_its_failure_reason():
@@ -175,7 +175,7 @@ def test_absent_in_check_mode_and_present_of_a_deleting_endpoint():
     manager = manager_for(client)
     with pytest.raises(api.EndpointWaitError) as caught:
         manager.present()
-    assert [name for name, _ in client.mutations] == ["create_endpoint"]
+    assert [name for name, _args in client.mutations] == ["create_endpoint"]
     assert str(caught.value).startswith("SageMaker endpoint churn is gone (deleted while the module waited")
     assert statuses(manager) == [("gone", 0), ("Creating", 15), ("gone", 30)], "unknown at first: not yet visible"
     with pytest.raises(Failed):
