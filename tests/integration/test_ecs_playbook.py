@@ -348,7 +348,11 @@ def test_teardown_keeps_the_data(deployed):
     wait_for(
         lambda: (
             not subprocess.run(
-                ["docker", "ps", "-q", "--filter", "label=mlops.ecs-task"], capture_output=True, text=True, check=True
+                # This service's task containers (ecs-<cluster>-<service>-...); other tests' may still run.
+                ["docker", "ps", "-q", "--filter", f"name=ecs-{NAME}-{NAME}-"],
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.strip()
             or None
         ),
