@@ -253,6 +253,7 @@ GOOD_DOMAIN = {"domain_name": "mlflow.example.com", "certificate_arn": CERT}
 GOOD_MAPPING = {"domain_name": "mlflow.example.com", "api_id": "a1b2c3d4e5"}
 
 
+@pytest.mark.preflight
 @pytest.mark.parametrize(
     ("module_name", "args", "message"),
     [

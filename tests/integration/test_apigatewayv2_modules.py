@@ -349,6 +349,7 @@ def test_stage_and_info(net, http_api, aws_env, tmp_path):
 GOOD_INTEGRATION = {"api_id": "a1b2c3", "integration_uri": LISTENER, "connection_id": "vl1"}
 
 
+@pytest.mark.preflight
 @pytest.mark.parametrize(
     ("module_name", "args", "message"),
     [

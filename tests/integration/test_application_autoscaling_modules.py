@@ -278,6 +278,7 @@ POLICY = dict(
 )
 
 
+@pytest.mark.preflight
 @pytest.mark.parametrize(
     ("module_name", "args", "message"),
     [

@@ -67,6 +67,7 @@ CASES = {
 }
 
 
+@pytest.mark.preflight
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_bad_input_fails_before_any_change(case, apprunner_env, tmp_path):
     bad, message = CASES[case]

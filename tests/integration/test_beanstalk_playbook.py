@@ -5,7 +5,8 @@ through the environment's CNAME over HTTPS.
 One deployment (module-scoped) serves every check, in file order: the client logs a run with a
 50 MiB artifact and reads it back, a second run changes nothing, what AWS holds keeps secrets out of
 the plain environment properties, a new image rolls out as a new version with no failed client
-request, and a broken one leaves the environment on the version before it.
+request, a broken one leaves the environment on the version before it, and the teardown keeps the
+data.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from aws_state import client
@@ -185,3 +187,30 @@ def test_a_new_version_rolls_out_and_a_broken_one_leaves_the_old(deployed):
     assert http(url(env) + "/health") == 200
     record(f"beanstalk broken version: stayed on {new[:19]}; mlflow client errors {len(users.mlflow_errors)}")
     assert users.mlflow_errors == [], users.mlflow_errors[:3]
+
+
+def test_teardown_keeps_the_data(deployed):
+    env, tmp = deployed["env"], deployed["tmp"]
+    env_id = environment(env)["EnvironmentId"]
+    teardown = playbook(
+        "beanstalk_teardown.yml",
+        {**E2E, "mlflow_stack_teardown_confirm": NAME},
+        env,
+        tmp,
+        inventory="inventories/local",
+    )
+    assert teardown.returncode == 0, teardown.stdout[-3000:]
+    eb = client("elasticbeanstalk", env)
+    left = eb.describe_environments(EnvironmentIds=[env_id])["Environments"]
+    assert [e["Status"] for e in left] in ([], ["Terminated"]), left
+    assert eb.describe_applications(ApplicationNames=[NAME])["Applications"] == []
+
+    def instances() -> str:
+        listed = ["docker", "ps", "-q", "--filter", f"name=ecs-awseb-{env_id}-"]
+        return subprocess.run(listed, capture_output=True, text=True, check=True).stdout.strip()
+
+    wait_for(lambda: not instances(), 90, "the instances' containers to go")
+    assert f"{NAME}.{REGION}.elasticbeanstalk.com" not in Path("/etc/hosts").read_text()
+    keys = [o["Key"] for o in client("s3", env).list_objects_v2(Bucket=E2E["s3_artifacts_bucket"])["Contents"]]
+    assert any(k.startswith("beanstalk/") for k in keys) and any(k.startswith("mlflow/") for k in keys), keys
+    assert login(env)["username"]  # the web login is kept

@@ -99,6 +99,7 @@ def playbook(extra: dict, env: dict[str, str], tmp_path, *flags: str):
     )
 
 
+@pytest.mark.preflight
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_bad_input_fails_before_any_change(case, aws_env, tmp_path):
     bad, message = CASES[case]

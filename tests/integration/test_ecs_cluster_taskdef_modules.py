@@ -318,6 +318,7 @@ def test_task_definition_absent(ecs, aws_env, tmp_path, ident):
     assert rc == 0 and task["changed"] and task["revision"] == 3, out
 
 
+@pytest.mark.preflight
 @pytest.mark.parametrize(
     ("module_name", "args", "message"),
     [

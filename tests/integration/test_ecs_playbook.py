@@ -76,6 +76,7 @@ CASES = {
 }
 
 
+@pytest.mark.preflight
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_bad_input_fails_before_any_change(case, aws_env, tmp_path):
     bad, message = CASES[case]
@@ -347,7 +348,11 @@ def test_teardown_keeps_the_data(deployed):
     wait_for(
         lambda: (
             not subprocess.run(
-                ["docker", "ps", "-q", "--filter", "label=mlops.ecs-task"], capture_output=True, text=True, check=True
+                # This service's task containers (ecs-<cluster>-<service>-...); other tests' may still run.
+                ["docker", "ps", "-q", "--filter", f"name=ecs-{NAME}-{NAME}-"],
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.strip()
             or None
         ),

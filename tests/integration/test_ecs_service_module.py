@@ -247,6 +247,7 @@ def test_absent(env, aws_env, tmp_path, name):
     assert rc == 0 and not task["changed"], out
 
 
+@pytest.mark.preflight
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -146,6 +146,7 @@ GOOD = {
 }
 
 
+@pytest.mark.preflight
 @pytest.mark.parametrize(
     ("module_name", "args", "message"),
     [

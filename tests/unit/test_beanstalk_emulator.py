@@ -80,7 +80,7 @@ def url(tmp_path_factory):
         if process is not None:
             break
     else:
-        pytest.skip("no free port in 4680-4689")
+        pytest.fail("no free port in 4680-4689 for the test's own moto server: stop what listens there")
     yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)

@@ -162,3 +162,11 @@ def test_the_platform_s_nginx_takes_1_mb_unless_the_bundle_lifts_it(tmp_path, up
         assert _put(2 * 1024 * 1024) == status
     finally:
         nginx.stop()
+
+
+@pytest.mark.parametrize(("days", "accepted"), [("400", True), ("3653", True), ("45", False), ("1096", False)])
+def test_log_retention_takes_the_values_elastic_beanstalk_offers(days, accepted):
+    from tests.local.dataplane import beanstalk_options as options  # noqa: PLC0415
+
+    item = {"Namespace": "aws:elasticbeanstalk:cloudwatch:logs", "OptionName": "RetentionInDays", "Value": days}
+    assert (options.problems(options.from_request([item])) == []) is accepted

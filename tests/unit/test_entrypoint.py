@@ -143,7 +143,8 @@ def test_malformed_logins_are_refused(env, match):
 
 def test_password_file_verifies_every_printable_password():
     """openssl passwd on stdin, then the htpasswd line as nginx parses it (user up to the first ':')."""
-    sha512_crypt = pytest.importorskip("passlib.hash").sha512_crypt
+    from passlib.hash import sha512_crypt  # noqa: PLC0415 - requirements-dev.txt pins it
+
     users = [(f"user{i}", password) for i, password in enumerate(TRICKY_PASSWORDS)]
     users.append(("long", "y" * 256))
     text = ep.htpasswd_text(users, ep.hash_passwords([password for _name, password in users]))
@@ -185,7 +186,9 @@ def no_bundle(tmp_path):
 
 
 def _url(uri: str):
-    return pytest.importorskip("sqlalchemy.engine").make_url(uri)
+    from sqlalchemy.engine import make_url  # noqa: PLC0415 - mlflow (requirements-dev.txt) brings it
+
+    return make_url(uri)
 
 
 def test_postgres_without_a_bundle_requires_tls(no_bundle):
@@ -275,7 +278,8 @@ def test_mysql_without_a_bundle(no_bundle, env, query):
 )
 def test_sqlalchemy_hands_pymysql_an_ssl_dict(bundle, sslmode, ssl_args):
     """SQLAlchemy's mysql+pymysql dialect turns the URI's ssl_* arguments into PyMySQL's ssl dict."""
-    pymysql_dialect = pytest.importorskip("sqlalchemy.dialects.mysql.pymysql").MySQLDialect_pymysql
+    from sqlalchemy.dialects.mysql.pymysql import MySQLDialect_pymysql as pymysql_dialect  # noqa: PLC0415
+
     uri, _mode = ep.backend_uri(_secret("mysql", MLFLOW_DB_SSLMODE=sslmode), bundle)
     _args, kwargs = pymysql_dialect().create_connect_args(_url(uri))
     assert kwargs["ssl"] == {k: str(bundle) if v == "BUNDLE" else v for k, v in ssl_args.items()}

@@ -16,7 +16,6 @@ beanstalk_state.py (``environments()``, ``set_deployment_result()``, ``set_healt
 from __future__ import annotations
 
 import io
-import json
 import logging
 import time
 import uuid
@@ -359,17 +358,7 @@ def _enrich_response(headers: dict[str, Any], body: Any) -> tuple[dict[str, Any]
 
 # ------------------------------------------------------------------ hooks
 def _faults(body: bytes) -> tuple[int, Any]:
-    update = json.loads(body or b"{}")
-    if not isinstance(update, dict):
-        raise ValueError("faults: a JSON object")
-    for key, value in update.items():
-        if key == "throttle":
-            FAULTS["throttle"].update({op: int(n) for op, n in (value or {}).items()})
-        elif key == "fail_next_update":
-            FAULTS["fail_next_update"] = value or None
-        else:
-            raise ValueError(f"unknown fault {key!r} (throttle, fail_next_update)")
-    return 200, {"faults": FAULTS}
+    return moto_patches.merge_faults(FAULTS, body, "fail_next_update")
 
 
 def _state(_body: bytes) -> tuple[int, Any]:

@@ -159,7 +159,13 @@ CATALOGUE: dict[tuple[str, str], Option] = {
             "aws:elasticbeanstalk:cloudwatch:logs",
             _o("StreamLogs", "false", values=BOOL),
             _o("DeleteOnTerminate", "false", values=BOOL),
-            _o("RetentionInDays", "7", values=tuple(str(d) for d in (1, 3, 5, 7, 14, 30, 60, 90, 180, 365))),
+            _o(
+                "RetentionInDays",
+                "7",
+                values=tuple(
+                    str(d) for d in (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
+                ),
+            ),
         ),
     ]
 }

@@ -342,17 +342,7 @@ def _method(handler: Any):
 
 # ------------------------------------------------------------------ hooks and the data plane
 def _faults(body: bytes) -> tuple[int, Any]:
-    update = json.loads(body or b"{}")
-    if not isinstance(update, dict):
-        raise ValueError("faults: a JSON object")
-    for key, value in update.items():
-        if key == "throttle":
-            FAULTS["throttle"].update({op: int(n) for op, n in (value or {}).items()})
-        elif key == "fail_next_deployment":
-            FAULTS["fail_next_deployment"] = value or None
-        else:
-            raise ValueError(f"unknown fault {key!r} (throttle, fail_next_deployment)")
-    return 200, {"faults": FAULTS}
+    return moto_patches.merge_faults(FAULTS, body, "fail_next_deployment")
 
 
 def _state(_body: bytes) -> tuple[int, Any]:

@@ -170,6 +170,22 @@ def _locked_call(original):
     return __call__
 
 
+def merge_faults(faults: dict[str, Any], body: bytes, switch: str) -> tuple[int, Any]:
+    """An emulator's POST /_mlops/<service>/faults: throttle counts per operation, and its one SWITCH
+    (a failure reason for the next operation, or null to clear it)."""
+    update = json.loads(body or b"{}")
+    if not isinstance(update, dict):
+        raise ValueError("faults: a JSON object")
+    for key, value in update.items():
+        if key == "throttle":
+            faults["throttle"].update({op: int(n) for op, n in (value or {}).items()})
+        elif key == switch:
+            faults[switch] = value or None
+        else:
+            raise ValueError(f"unknown fault {key!r} (throttle, {switch})")
+    return 200, {"faults": faults}
+
+
 def delete_quietly(log: logging.Logger, what: str, action: Callable[..., Any], *args: Any) -> None:
     """Delete a moto resource made by an emulator; one already gone is logged, not raised."""
     try:
