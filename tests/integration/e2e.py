@@ -15,6 +15,7 @@ import urllib.request
 from base64 import b64encode
 from pathlib import Path
 
+from aws_state import client
 from conftest import REPO, changed, playbook, run
 
 CA = REPO / "tests/output/local/ca.pem"
@@ -84,6 +85,26 @@ def local_env(aws_env: dict[str, str], region: str) -> dict[str, str]:
     assert cert.returncode == 0, cert.stderr
     env["LOCAL_ALB_CERTIFICATE_ARN"] = cert.stdout.strip()
     return env
+
+
+# The wheels the project's image installs MLflow from (make wheelhouse): every deployment's ecr_image_wheelhouse.
+WHEELHOUSE = str(REPO / "tests/output/wheelhouse/cp311")
+
+
+def first_run(name: str, extra: dict, env: dict[str, str], tmp):
+    """Deploy with playbook NAME on local AWS (a module's one deployment); its time and changed count
+    go to the measurements. Fails with the end of the output when the playbook fails."""
+    started = time.monotonic()
+    result = playbook(name, extra, env, tmp, inventory="inventories/local")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    record(f"{name} first run {time.monotonic() - started:.0f}s, changed={changed(result.stdout)}")
+    return result
+
+
+def web_login(env: dict[str, str], stack: str) -> dict[str, str]:
+    """The stack's web login (username, password), as a user reads it from Secrets Manager."""
+    secret = client("secretsmanager", env).get_secret_value(SecretId=f"mlflow/{stack}/web-login")
+    return json.loads(secret["SecretString"])
 
 
 def second_run(name: str, extra: dict, env: dict[str, str], tmp) -> tuple[object, dict[str, int], float]:

@@ -18,8 +18,20 @@ from pathlib import Path
 
 import pytest
 from aws_state import client
-from conftest import REPO, changed, playbook, run
-from e2e import CA, Clients, http, image_context, local_env, record, second_run, wait_for
+from conftest import changed, playbook, run
+from e2e import (
+    CA,
+    WHEELHOUSE,
+    Clients,
+    first_run,
+    http,
+    image_context,
+    local_env,
+    record,
+    second_run,
+    wait_for,
+    web_login,
+)
 
 REGION = "eu-central-1"
 NAME = "eb-e2e"
@@ -28,7 +40,7 @@ E2E = {
     "mlflow_stack_region": REGION,
     "mlflow_stack_web_password": 'P@ss, "w:rd" \\ $HOME 100%',
     "s3_artifacts_bucket": "mlflow-eb-e2e-artifacts",
-    "ecr_image_wheelhouse": str(REPO / "tests/output/wheelhouse/cp311"),
+    "ecr_image_wheelhouse": WHEELHOUSE,
 }
 
 
@@ -40,11 +52,7 @@ def eb_env(aws_env):
 @pytest.fixture(scope="module")
 def deployed(eb_env, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("beanstalk")
-    started = time.monotonic()
-    first = playbook("beanstalk.yml", E2E, eb_env, tmp, inventory="inventories/local")
-    assert first.returncode == 0, (first.stdout + first.stderr)[-5000:]
-    record(f"beanstalk.yml first run {time.monotonic() - started:.0f}s, changed={changed(first.stdout)}")
-    return {"env": eb_env, "tmp": tmp, "first": first}
+    return {"env": eb_env, "tmp": tmp, "first": first_run("beanstalk.yml", E2E, eb_env, tmp)}
 
 
 def environment(env) -> dict:
@@ -57,8 +65,7 @@ def url(env) -> str:
 
 
 def login(env) -> dict[str, str]:
-    secret = client("secretsmanager", env).get_secret_value(SecretId=f"mlflow/{NAME}/web-login")
-    return json.loads(secret["SecretString"])
+    return web_login(env, NAME)
 
 
 def images(env) -> set[str]:

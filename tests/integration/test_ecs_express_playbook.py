@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from aws_state import client
-from conftest import REPO, changed, playbook, run
-from e2e import CA, http, local_env, record, second_run
+from conftest import changed, playbook, run
+from e2e import CA, WHEELHOUSE, http, local_env, record, second_run, web_login
 
 REGION = "us-west-2"
 NAME = "move-e2e"
@@ -26,13 +26,12 @@ E2E = {
     "mlflow_stack_name": NAME,
     "mlflow_stack_region": REGION,
     "s3_artifacts_bucket": "mlflow-move-e2e-artifacts",
-    "ecr_image_wheelhouse": str(REPO / "tests/output/wheelhouse/cp311"),
+    "ecr_image_wheelhouse": WHEELHOUSE,
 }
 
 
 def login(env) -> dict[str, str]:
-    secret = client("secretsmanager", env).get_secret_value(SecretId=f"mlflow/{NAME}/web-login")
-    return json.loads(secret["SecretString"])
+    return web_login(env, NAME)
 
 
 def apprunner_service(env) -> dict:

@@ -15,8 +15,20 @@ from pathlib import Path
 
 import pytest
 from aws_state import client, snapshot
-from conftest import REPO, changed, playbook, run
-from e2e import CA, Clients, http, image_context, local_env, record, second_run, wait_for
+from conftest import changed, playbook, run
+from e2e import (
+    CA,
+    WHEELHOUSE,
+    Clients,
+    first_run,
+    http,
+    image_context,
+    local_env,
+    record,
+    second_run,
+    wait_for,
+    web_login,
+)
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-000000000000"
 GOOD = {"mlflow_stack_name": "ecs-input", "s3_artifacts_bucket": "mlflow-ecs-input", "alb_certificate_arn": CERT}
@@ -97,7 +109,7 @@ E2E = {
     "mlflow_stack_region": REGION,
     "mlflow_stack_web_password": 'P@ss, "w:rd" \\ $HOME 100%',
     "s3_artifacts_bucket": "mlflow-ecs-e2e-artifacts",
-    "ecr_image_wheelhouse": str(REPO / "tests/output/wheelhouse/cp311"),
+    "ecr_image_wheelhouse": WHEELHOUSE,
 }
 
 
@@ -109,17 +121,11 @@ def ecs_env(aws_env):
 @pytest.fixture(scope="module")
 def deployed(ecs_env, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ecs")
-    started = time.monotonic()
-    first = playbook("ecs.yml", E2E, ecs_env, tmp, inventory="inventories/local")
-    assert first.returncode == 0, (first.stdout + first.stderr)[-5000:]
-    figures = f"first run {time.monotonic() - started:.0f}s, changed={changed(first.stdout)}"
-    record(f"ecs.yml {figures}")
-    return {"env": ecs_env, "tmp": tmp, "first": first}
+    return {"env": ecs_env, "tmp": tmp, "first": first_run("ecs.yml", E2E, ecs_env, tmp)}
 
 
 def login(env) -> dict[str, str]:
-    secret = client("secretsmanager", env).get_secret_value(SecretId=f"mlflow/{NAME}/web-login")
-    return json.loads(secret["SecretString"])
+    return web_login(env, NAME)
 
 
 def url(env) -> str:

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 from aws_state import client
-from conftest import REPO, changed, playbook, run
-from e2e import CA, http, local_env, record, second_run, wait_for
+from conftest import changed, playbook, run
+from e2e import CA, WHEELHOUSE, first_run, http, local_env, record, second_run, wait_for, web_login
 
 REGION = "eu-west-2"
 NAME = "private-e2e"
@@ -34,7 +34,7 @@ E2E = {
     "mlflow_stack_name": NAME,
     "mlflow_stack_region": REGION,
     "s3_artifacts_bucket": "mlflow-private-e2e-artifacts",
-    "ecr_image_wheelhouse": str(REPO / "tests/output/wheelhouse/cp311"),
+    "ecr_image_wheelhouse": WHEELHOUSE,
 }
 MIB = 1024 * 1024
 
@@ -43,11 +43,7 @@ MIB = 1024 * 1024
 def deployed(aws_env, tmp_path_factory):
     env = local_env(aws_env, REGION)
     tmp = tmp_path_factory.mktemp("ecs-private")
-    started = time.monotonic()
-    first = playbook("ecs_private.yml", E2E, env, tmp, inventory="inventories/local")
-    assert first.returncode == 0, (first.stdout + first.stderr)[-5000:]
-    record(f"ecs_private.yml first run {time.monotonic() - started:.0f}s, changed={changed(first.stdout)}")
-    return {"env": env, "tmp": tmp, "first": first}
+    return {"env": env, "tmp": tmp, "first": first_run("ecs_private.yml", E2E, env, tmp)}
 
 
 def api(env) -> dict:
@@ -55,8 +51,7 @@ def api(env) -> dict:
 
 
 def login(env) -> dict[str, str]:
-    secret = client("secretsmanager", env).get_secret_value(SecretId=f"mlflow/{NAME}/web-login")
-    return json.loads(secret["SecretString"])
+    return web_login(env, NAME)
 
 
 def request(address: str, method: str = "GET", body: bytes | None = None, auth: dict | None = None):

@@ -88,6 +88,7 @@ REDIRECT = """Resources:
 def test_the_bundle_is_read_as_the_docker_platform_reads_it():
     bundle = infra.read_bundle(
         ACCOUNT,
+        "us-east-1",
         _bundle(
             {
                 "Dockerrun.aws.json": DOCKERRUN,
@@ -113,7 +114,7 @@ def test_the_bundle_is_read_as_the_docker_platform_reads_it():
 )
 def test_a_bundle_the_platform_cannot_run_fails_the_deployment(files, message):
     with pytest.raises(infra.BundleError, match=message.replace("[", r"\[").replace(".", r"\.")):
-        infra.read_bundle(ACCOUNT, _bundle(files))
+        infra.read_bundle(ACCOUNT, "us-east-1", _bundle(files))
 
 
 class _Sink(http.server.BaseHTTPRequestHandler):

@@ -138,20 +138,21 @@ def _version_description(version: Version) -> dict[str, Any]:
     return body
 
 
-def _bundle_bytes(call: Call, bundle: dict[str, str]) -> bytes:
-    """The source bundle's object in the local S3, or AWS's error when it cannot be read."""
+def bundle_bytes(account: str, region: str, bundle: dict[str, str]) -> bytes:
+    """The source bundle's object in the local S3, or AWS's error when it cannot be read (also what
+    the data plane deploys)."""
     bucket_name, key_name = bundle.get("S3Bucket"), bundle.get("S3Key")
     if not bucket_name or not key_name:
         raise BeanstalkError("InvalidParameterCombination", "Both S3Bucket and S3Key must be specified.")
     where = f"(Bucket: {bucket_name}  Key: {key_name})"
-    s3 = s3_backends[call.account]["aws"]
+    s3 = s3_backends[account]["aws"]
     bucket = s3.buckets.get(bucket_name)
     key = s3.get_object(bucket_name, key_name) if bucket is not None else None
     if key is None:
         raise BeanstalkError(
             "InvalidParameterCombination", f"Unable to download from S3 location {where}. Reason: Not Found"
         )
-    if bucket.region_name != call.region:
+    if bucket.region_name != region:
         reason = f"The bucket is in this region: {bucket.region_name}. Please use this region to retry the request"
         raise BeanstalkError(
             "InvalidParameterCombination", f"Unable to download from S3 location {where}. Reason: {reason}"
@@ -171,7 +172,7 @@ def create_application_version(call: Call) -> dict[str, Any]:
     if app is not None and label in app.versions:
         raise invalid(f"Application Version {label} already exists.")
     bundle = params.get("SourceBundle")
-    data = _bundle_bytes(call, bundle) if bundle else b""
+    data = bundle_bytes(call.account, call.region, bundle) if bundle else b""
     app = app or _new_application(call, name)
     now, process = time.time(), bool(params.get("Process"))
     version = Version(

@@ -28,8 +28,9 @@ from moto.ec2.models import ec2_backends
 from moto.ecs.models import ecs_backends
 from moto.elbv2.models import elbv2_backends
 from moto.iam.models import iam_backends
-from moto.s3.models import s3_backends
 
+from .beanstalk import bundle_bytes
+from .beanstalk_state import BeanstalkError
 from .moto_patches import delete_quietly, delete_target_group, settle_new_service
 
 LOG = logging.getLogger("dataplane.beanstalk")
@@ -70,14 +71,15 @@ class Resources:
     listeners: dict[str, str] = field(default_factory=dict)  # "443"/"80" -> listener ARN
 
 
-def read_bundle(account: str, source: dict[str, str] | None) -> Bundle:
+def read_bundle(account: str, region: str, source: dict[str, str] | None) -> Bundle:
     if not source:
         raise BundleError("the sample application is not emulated: give the environment a Docker source bundle")
-    key = s3_backends[account]["global"].get_object(source["S3Bucket"], source["S3Key"])
-    if key is None:
-        raise BundleError(f"source bundle s3://{source['S3Bucket']}/{source['S3Key']} not found")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(key.value))
+        data = bundle_bytes(account, region, source)
+    except BeanstalkError as exc:
+        raise BundleError(exc.message) from exc
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
         names = archive.namelist()
         dockerrun = json.loads(archive.read("Dockerrun.aws.json"))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -96,13 +98,9 @@ def read_bundle(account: str, source: dict[str, str] | None) -> Bundle:
             config = yaml.safe_load(archive.read(name)) or {}
             listener = ((config.get("Resources") or {}).get("AWSEBV2LoadBalancerListener") or {}).get("Properties")
             if listener and listener.get("DefaultActions"):
-                bundle.http_actions = _actions(listener["DefaultActions"])
+                # CloudFormation spells a listener's actions as ELBv2's API does.
+                bundle.http_actions = [dict(action) for action in listener["DefaultActions"]]
     return bundle
-
-
-def _actions(cfn: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """CloudFormation's listener actions as ELBv2's API spells them (the two spell them alike)."""
-    return [dict(action) for action in cfn]
 
 
 def instance_role(account: str, profile: str) -> str | None:

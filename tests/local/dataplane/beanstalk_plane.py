@@ -114,7 +114,7 @@ class BeanstalkPlane:
         return None
 
     def _begin(self, env: dict[str, Any], tracked: Tracked, kind: str) -> tuple[bool, str] | None:
-        bundle = infra.read_bundle(env["account"], env["source_bundle"])
+        bundle = infra.read_bundle(env["account"], env["region"], env["source_bundle"])
         spec = infra.task_spec(env, bundle)
         if kind == "launch" or tracked.resources is None:
             tracked.resources = infra.create(env, spec, bundle)
