@@ -9,6 +9,8 @@ comparison are in the API's CamelCase shape: ``*_desired`` from the options, ``*
 answer, each with what SageMaker fills in when a member is left out (a SingleModel container, no network
 isolation, a variant weight of 1, data capture enabled) and sets sorted (subnets, security groups, capture
 modes; variants by name). Every option is compared: an option left unset means the resource has none of it.
+A model's request is ``model_definition`` (the options as given); its model data is compared in one form
+(``_model_data``: a .tar.gz given as ModelDataUrl or as a ModelDataSource is the same model data).
 """
 
 from __future__ import annotations
@@ -17,13 +19,51 @@ from typing import Any
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-
 # ---------------------------------------------------------------- models: normal forms
-def model_desired(params: dict[str, Any]) -> dict[str, Any]:
+# What an S3DataSource of a model says (ETag and ManifestEtag: what AWS reads back from S3, not part of a request).
+S3_DATA_SOURCE_MEMBERS = (
+    "S3Uri",
+    "S3DataType",
+    "CompressionType",
+    "ModelAccessConfig",
+    "HubAccessConfig",
+    "ManifestS3Uri",
+)
+
+
+def _model_data(container: dict[str, Any]) -> dict[str, Any]:
+    """The container's model data as compared: ModelDataUrl, or ModelDataSource (its S3DataSource's members
+    that a request sets). One gzip-compressed tar object said either way (ModelDataUrl X, or an S3DataSource
+    X/S3Object/Gzip, or both, as DescribeModel may give them) is ModelDataUrl X on both sides."""
+    url = container.get("ModelDataUrl") or None
+    source = (container.get("ModelDataSource") or {}).get("S3DataSource") or {}
+    source = {k: source[k] for k in S3_DATA_SOURCE_MEMBERS if source.get(k) is not None}
+    tarball = {"S3Uri": source.get("S3Uri"), "S3DataType": "S3Object", "CompressionType": "Gzip"}
+    if source and source == tarball and url in (None, source["S3Uri"]):
+        return {"ModelDataUrl": source["S3Uri"]}
+    data: dict[str, Any] = {}
+    if url:
+        data["ModelDataUrl"] = url
+    if source:
+        data["ModelDataSource"] = {"S3DataSource": source}
+    return data
+
+
+def model_definition(params: dict[str, Any]) -> dict[str, Any]:
+    """The CreateModel members the options give (the request; model_desired is what it is compared as)."""
     container = params["primary_container"]
     want_container: dict[str, Any] = {"Image": container["image"], "Mode": container.get("mode") or "SingleModel"}
     if container.get("model_data_url"):
         want_container["ModelDataUrl"] = container["model_data_url"]
+    source = container.get("model_data_source")
+    if source:
+        want_container["ModelDataSource"] = {
+            "S3DataSource": {
+                "S3Uri": source["s3_uri"],
+                "S3DataType": source.get("s3_data_type") or "S3Prefix",
+                "CompressionType": source.get("compression_type") or "None",
+            }
+        }
     if container.get("environment"):
         want_container["Environment"] = {str(k): str(v) for k, v in container["environment"].items()}
     want: dict[str, Any] = {"ExecutionRoleArn": params["execution_role_arn"], "PrimaryContainer": want_container}
@@ -34,11 +74,17 @@ def model_desired(params: dict[str, Any]) -> dict[str, Any]:
     return want
 
 
+def model_desired(params: dict[str, Any]) -> dict[str, Any]:
+    want = model_definition(params)
+    container = {k: v for k, v in want["PrimaryContainer"].items() if k not in ("ModelDataUrl", "ModelDataSource")}
+    container.update(_model_data(want["PrimaryContainer"]))
+    return dict(want, PrimaryContainer=container)
+
+
 def model_current(described: dict[str, Any]) -> dict[str, Any]:
     container = described.get("PrimaryContainer") or {}
     have_container: dict[str, Any] = {"Image": container.get("Image"), "Mode": container.get("Mode") or "SingleModel"}
-    if container.get("ModelDataUrl"):
-        have_container["ModelDataUrl"] = container["ModelDataUrl"]
+    have_container.update(_model_data(container))
     if container.get("Environment"):
         have_container["Environment"] = dict(container["Environment"])
     have: dict[str, Any] = {"ExecutionRoleArn": described.get("ExecutionRoleArn"), "PrimaryContainer": have_container}
@@ -54,8 +100,8 @@ def model_current(described: dict[str, Any]) -> dict[str, Any]:
     return have
 
 
-def model_request(name: str, desired: dict[str, Any], tags: list[dict[str, str]]) -> dict[str, Any]:
-    request = {"ModelName": name, **desired}
+def model_request(name: str, definition: dict[str, Any], tags: list[dict[str, str]]) -> dict[str, Any]:
+    request = {"ModelName": name, **definition}
     if tags:
         request["Tags"] = tags
     return request

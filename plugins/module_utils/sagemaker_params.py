@@ -32,6 +32,8 @@ TAG_TEXT = re.compile(r"^[\w\s.:/=+@-]*$")
 SECRET_LIKE = re.compile(rules.SECRET_LIKE_NAME)
 CONTENT_TYPE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9.])*/[a-zA-Z0-9](-*[a-zA-Z0-9.+])*$")
 MODES = ("SingleModel", "MultiModel")
+S3_DATA_TYPES = ("S3Prefix", "S3Object")
+COMPRESSION_TYPES = ("None", "Gzip")
 CAPTURE_MODES = ("Input", "Output", "InputAndOutput")
 MAX_ENVIRONMENT = 100
 MAX_VARIANTS = 10
@@ -56,6 +58,14 @@ def model_spec() -> dict[str, Any]:
             options=dict(
                 image=dict(type="str", required=True),
                 model_data_url=dict(type="str"),
+                model_data_source=dict(
+                    type="dict",
+                    options=dict(
+                        s3_uri=dict(type="str", required=True),
+                        s3_data_type=dict(type="str", default="S3Prefix", choices=list(S3_DATA_TYPES)),
+                        compression_type=dict(type="str", default="None", choices=list(COMPRESSION_TYPES)),
+                    ),
+                ),
                 environment=dict(type="dict"),
                 mode=dict(type="str", default="SingleModel", choices=list(MODES)),
             ),
@@ -147,18 +157,52 @@ def _s3_problem(option: str, value: Any) -> str | None:
     return None
 
 
+def _source_problems(source: dict[str, Any], container: dict[str, Any]) -> list[str]:
+    """primary_container.model_data_source: uncompressed model data (an S3 prefix or object), or one .tar.gz."""
+    where = "primary_container.model_data_source"
+    problems = []
+    if container.get("model_data_url") is not None:
+        problems.append(
+            f"{where}: mutually exclusive with primary_container.model_data_url (give the model data one way)"
+        )
+    if container.get("mode") == "MultiModel":
+        problems.append(f"{where}: SageMaker takes it with mode=SingleModel only (give model_data_url instead)")
+    uri, kind, compression = source.get("s3_uri"), source.get("s3_data_type"), source.get("compression_type")
+    problem = _s3_problem(f"{where}.s3_uri", uri)
+    if problem:
+        problems.append(problem)
+    elif kind == "S3Prefix" and not uri.endswith("/"):
+        problems.append(
+            f"{where}.s3_uri {uri!r}: with s3_data_type=S3Prefix, a key prefix ending in '/' (SageMaker copies every "
+            "object under it to /opt/ml/model)"
+        )
+    elif kind == "S3Object" and uri.endswith("/"):
+        problems.append(f"{where}.s3_uri {uri!r}: with s3_data_type=S3Object, the key of one object (no trailing '/')")
+    if compression == "Gzip" and kind != "S3Object":
+        problems.append(
+            f"{where}.compression_type: Gzip takes s3_data_type=S3Object (one .tar.gz object); "
+            "a prefix is uncompressed (compression_type=None)"
+        )
+    return problems
+
+
 def _container_problems(container: dict[str, Any] | None) -> list[str]:
     if not container:
-        return ["primary_container: required with state=present (image, model_data_url, environment, mode)"]
+        return [
+            "primary_container: required with state=present (image, model_data_url or model_data_source, "
+            "environment, mode)"
+        ]
     problems = []
     image = container.get("image") or ""
     problem = rules.image_uri_problem(image, "ECR")
     if problem or len(image) > 255:
         problems.append(f"primary_container.image {image!r}: {problem or 'longer than 255 characters'}")
-    url = container.get("model_data_url")
+    url, source = container.get("model_data_url"), container.get("model_data_source")
     if url is not None:
         problems.extend(filter(None, [_s3_problem("primary_container.model_data_url", url)]))
-    elif container.get("mode") == "MultiModel":
+    if source is not None:
+        problems.extend(_source_problems(source, container))
+    elif url is None and container.get("mode") == "MultiModel":
         problems.append("primary_container.model_data_url: required with mode=MultiModel (the S3 prefix of the models)")
     environment = container.get("environment") or {}
     if len(environment) > MAX_ENVIRONMENT:

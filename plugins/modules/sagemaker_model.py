@@ -23,8 +23,8 @@ description:
     (merged with O(tags) as O(purge_tags) says). Endpoints already running it are not changed (SageMaker copied
     the model when it deployed them); the next deployment of an endpoint configuration that names it uses the new
     model.
-  - The options are checked before any AWS call (name, role ARN, image URI, S3 URL, environment variable names,
-    subnet and security group IDs, tags).
+  - The options are checked before any AWS call (name, role ARN, image URI, S3 URLs of the model data,
+    environment variable names, subnet and security group IDs, tags).
 author:
   - mlops.mlflow_aws maintainers (@mlops-mlflow-aws)
 options:
@@ -60,7 +60,40 @@ options:
           - S3 URL of the model artifacts (C(s3://<bucket>/<key>/model.tar.gz)); with
             O(primary_container.mode=MultiModel) the S3 prefix the models are under. None for a container that
             carries its model.
+          - Mutually exclusive with O(primary_container.model_data_source).
         type: str
+      model_data_source:
+        description:
+          - The model data in S3 as SageMaker takes it uncompressed (C(ModelDataSource)), for example an MLflow
+            model directory (C(MLmodel), the model files, C(requirements.txt)) as the tracking server stored it in
+            the artifact bucket. SageMaker copies every object under the prefix to C(/opt/ml/model), keeping the
+            paths below the prefix, with no C(model.tar.gz) to build first.
+          - Mutually exclusive with O(primary_container.model_data_url). SageMaker takes it with
+            O(primary_container.mode=SingleModel) only (not for multi-model endpoints).
+          - Compared like every other option; a model with another prefix is a listed difference (a new model name,
+            or O(replace)). A single C(.tar.gz) object given here (V(S3Object), V(Gzip)) is the same model data as
+            O(primary_container.model_data_url) with that URL.
+        type: dict
+        suboptions:
+          s3_uri:
+            description:
+              - C(s3://<bucket>/<prefix>/) with O(primary_container.model_data_source.s3_data_type=S3Prefix) (it must
+                end with C(/)); C(s3://<bucket>/<key>) of one object with V(S3Object).
+            type: str
+            required: true
+          s3_data_type:
+            description:
+              - V(S3Prefix), every object under the prefix; V(S3Object), one object.
+            type: str
+            choices: [S3Prefix, S3Object]
+            default: S3Prefix
+          compression_type:
+            description:
+              - V(None), the objects are the model files as they are; V(Gzip), one C(.tar.gz) object SageMaker
+                unpacks (with V(S3Object) only).
+            type: str
+            choices: ["None", Gzip]
+            default: "None"
       environment:
         description:
           - Environment variables of the container (up to 100; values up to 1024 characters).
@@ -120,6 +153,30 @@ EXAMPLES = r"""
       Application: churn
   register: churn_model
 
+- name: Where the registered model's champion version is in the artifact bucket
+  mlops.mlflow_aws.mlflow_model_version_info:
+    tracking_uri: https://mlflow.example.com
+    name: churn
+    alias: champion
+    username: deployer
+    password: "{{ vault_mlflow_password }}"
+    artifacts_destination: s3://ml-artifacts/mlflow  # the server's --artifacts-destination
+  register: champion
+
+- name: That MLflow model directory, served uncompressed (no model.tar.gz to build)
+  mlops.mlflow_aws.sagemaker_model:
+    name: "churn-{{ champion.model_version.version }}"
+    execution_role_arn: "arn:aws:iam::123456789012:role/sagemaker-execution"
+    primary_container:
+      image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlflow-pyfunc:3.17.2"
+      model_data_source:
+        # s3://ml-artifacts/mlflow/1/models/m-0123456789abcdef/artifacts/
+        s3_uri: "{{ champion.model_s3_uri }}"
+        s3_data_type: S3Prefix
+        compression_type: None
+      environment:
+        MLFLOW_DEPLOYMENT_FLAVOR_NAME: python_function
+
 - name: Change a model in place (endpoints already deployed keep the old one until their next deployment)
   mlops.mlflow_aws.sagemaker_model:
     name: churn-scratch
@@ -153,8 +210,20 @@ model:
       description: The execution role.
       type: str
     primary_container:
-      description: C(image), C(model_data_url), C(environment), C(mode).
+      description:
+        - C(image), C(model_data_url) or C(model_data_source) (C(s3_data_source) with C(s3_uri), C(s3_data_type),
+          C(compression_type)), C(environment), C(mode).
       type: dict
+      sample:
+        image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/mlflow-pyfunc:3.17.2
+        mode: SingleModel
+        model_data_source:
+          s3_data_source:
+            s3_uri: s3://ml-artifacts/mlflow/1/models/m-0123456789abcdef/artifacts/
+            s3_data_type: S3Prefix
+            compression_type: None
+        environment:
+          MLFLOW_DEPLOYMENT_FLAVOR_NAME: python_function
     vpc_config:
       description: C(subnets) and C(security_group_ids).
       type: dict
@@ -209,7 +278,7 @@ class ModelManager(ImmutableManager):
         return api.describe_model(self.client, self.params["name"])
 
     def create(self, tags):
-        request = forms.model_request(self.params["name"], self.desired(), api.boto3_tags(tags))
+        request = forms.model_request(self.params["name"], forms.model_definition(self.params), api.boto3_tags(tags))
         api.create_model(self.client, request)
 
     def delete(self):

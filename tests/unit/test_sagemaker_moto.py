@@ -272,6 +272,25 @@ def test_the_modules_create_rerun_without_change_and_switch_the_endpoint(server,
     assert replaced["changed"] and replaced["replaced"] and replaced["model"]["enable_network_isolation"] is False
 
 
+def test_uncompressed_model_data_round_trips_and_another_prefix_is_a_difference(server, capsys):
+    prefix = "s3://ml-artifacts/mlflow/1/models/m-0123456789abcdef/artifacts/"
+    container = {"image": IMAGE, "model_data_source": {"s3_uri": prefix}}
+    created = run(model_lib.main, model_args("src-m1", primary_container=container), server, capsys)
+    assert created["changed"], created
+    assert created["model"]["primary_container"]["model_data_source"] == {
+        "s3_data_source": {"s3_uri": prefix, "s3_data_type": "S3Prefix", "compression_type": "None"}
+    }
+    before = calls(server)
+    assert not run(model_lib.main, model_args("src-m1", primary_container=container), server, capsys)["changed"]
+    assert new_calls(server, before) == {"sagemaker:DescribeModel": 1, "sagemaker:ListTags": 1}
+    other = {"image": IMAGE, "model_data_source": {"s3_uri": prefix.replace("m-0123", "m-4567")}}
+    failed = run(model_lib.main, model_args("src-m1", primary_container=other), server, capsys)
+    assert failed["failed"] and failed["differences"] == [
+        "primary_container.model_data_source.s3_data_source.s3_uri: "
+        f"{prefix!r} -> {prefix.replace('m-0123', 'm-4567')!r}"
+    ]
+
+
 BAD = [
     (model_lib.main, model_args("churn_7"), "name 'churn_7'"),
     (model_lib.main, model_args("m", execution_role_arn="role/x"), "execution_role_arn 'role/x'"),
@@ -284,6 +303,11 @@ BAD = [
         model_lib.main,
         model_args("m", primary_container={"image": IMAGE, "model_data_url": "models/m.tgz"}),
         "primary_container.model_data_url 'models/m.tgz'",
+    ),
+    (
+        model_lib.main,
+        model_args("m", primary_container={"image": IMAGE, "model_data_source": {"s3_uri": "s3://ml-artifacts/m"}}),
+        "primary_container.model_data_source.s3_uri 's3://ml-artifacts/m': with s3_data_type=S3Prefix",
     ),
     (config_lib.main, config_args("c", "m", count=0), "production_variants[0].initial_instance_count 0"),
     (

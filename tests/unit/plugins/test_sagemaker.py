@@ -19,6 +19,7 @@ from ansible_collections.mlops.mlflow_aws.plugins.modules import sagemaker_model
 from sagemaker_samples import (
     ARN,
     IMAGE,
+    MODEL_DATA,
     NEW_IMAGE,
     ROLE,
     Failed,
@@ -43,6 +44,18 @@ def no_sleep(monkeypatch):
 
 def container(**members):
     return dict(model_options()["primary_container"], **members)
+
+
+PREFIX = "s3://ml-artifacts/mlflow/1/models/m-0123456789abcdef/artifacts/"
+
+
+def source(s3_uri=PREFIX, s3_data_type="S3Prefix", compression_type="None"):
+    return {"s3_uri": s3_uri, "s3_data_type": s3_data_type, "compression_type": compression_type}
+
+
+def uncompressed(**members):
+    """A container whose model data is an MLflow model directory (model_data_source, no model_data_url)."""
+    return container(model_data_url=None, model_data_source=source(**members))
 
 
 def capture(**members):
@@ -82,6 +95,37 @@ BAD = [
         "primary_container.environment.DB_PASSWORD: looks like a secret",
     ),
     ("model", {"primary_container": container(environment={"1BAD": "x"})}, "not a valid environment variable name"),
+    (
+        "model",
+        {"primary_container": container(model_data_source=source())},
+        "primary_container.model_data_source: mutually exclusive with primary_container.model_data_url",
+    ),
+    (
+        "model",
+        {"primary_container": uncompressed(s3_uri=PREFIX.rstrip("/"))},
+        "primary_container.model_data_source.s3_uri 's3://ml-artifacts/mlflow/1/models/m-0123456789abcdef/artifacts'"
+        ": with s3_data_type=S3Prefix, a key prefix ending in '/'",
+    ),
+    (
+        "model",
+        {"primary_container": uncompressed(s3_uri="ml-artifacts/model/")},
+        "primary_container.model_data_source.s3_uri 'ml-artifacts/model/': an S3 URL",
+    ),
+    (
+        "model",
+        {"primary_container": uncompressed(s3_data_type="S3Object")},
+        "with s3_data_type=S3Object, the key of one object (no trailing '/')",
+    ),
+    (
+        "model",
+        {"primary_container": uncompressed(compression_type="Gzip")},
+        "primary_container.model_data_source.compression_type: Gzip takes s3_data_type=S3Object",
+    ),
+    (
+        "model",
+        {"primary_container": dict(uncompressed(), mode="MultiModel")},
+        "primary_container.model_data_source: SageMaker takes it with mode=SingleModel only",
+    ),
     (
         "model",
         {"vpc_config": {"subnets": ["subnet-1"], "security_group_ids": ["sg-0123456789abcdef0"]}},
@@ -330,3 +374,65 @@ def test_an_endpoint_config_with_another_instance_type_fails_unless_replaced():
     bigger["replace"] = True
     manager = config_lib.EndpointConfigManager(FakeModule(bigger), client)
     assert manager.present()["ProductionVariants"][0]["InstanceType"] == "ml.m5.xlarge" and manager.replaced
+
+
+# ---------------------------------------------------------------- uncompressed model data (model_data_source)
+def test_model_data_source_is_sent_as_aws_takes_it_and_a_rerun_changes_nothing():
+    client = FakeSageMaker()
+    manager = model_manager(client, primary_container=uncompressed())
+    found = manager.present()
+    request = client.mutations[0][1]["PrimaryContainer"]
+    assert request["ModelDataSource"] == {
+        "S3DataSource": {"S3Uri": PREFIX, "S3DataType": "S3Prefix", "CompressionType": "None"}
+    }
+    assert "ModelDataUrl" not in request and found["PrimaryContainer"]["ModelDataSource"] == request["ModelDataSource"]
+    assert manager.diff["after"]["primary_container"]["model_data_source"] == {
+        "s3_data_source": {"s3_uri": PREFIX, "s3_data_type": "S3Prefix", "compression_type": "None"}
+    }
+    client.calls.clear()
+    again = model_manager(client, primary_container=uncompressed())
+    again.present()
+    assert not again.changed and client.names == ["describe_model", "list_tags"]
+
+
+def test_another_prefix_or_the_tarball_instead_is_a_listed_difference():
+    client = FakeSageMaker()
+    model_manager(client, primary_container=uncompressed()).present()
+    client.calls.clear()
+    other = PREFIX.replace("m-0123456789abcdef", "m-fedcba9876543210")
+    with pytest.raises(Failed) as failed:
+        model_manager(client, primary_container=uncompressed(s3_uri=other)).present()
+    assert failed.value.args[0]["differences"] == [
+        f"primary_container.model_data_source.s3_data_source.s3_uri: {PREFIX!r} -> {other!r}"
+    ]
+    with pytest.raises(Failed) as failed:
+        model_manager(client).present()  # the same model as a model.tar.gz (model_data_url)
+    assert failed.value.args[0]["differences"] == [
+        "primary_container.model_data_source.s3_data_source.compression_type: 'None' -> None",
+        "primary_container.model_data_source.s3_data_source.s3_data_type: 'S3Prefix' -> None",
+        f"primary_container.model_data_source.s3_data_source.s3_uri: {PREFIX!r} -> None",
+        f"primary_container.model_data_url: None -> {MODEL_DATA!r}",
+    ]
+    assert client.mutations == []
+
+
+def test_a_tarball_is_the_same_model_data_as_a_url_or_as_a_source_and_etags_are_not_compared():
+    tarball = {"S3Uri": MODEL_DATA, "S3DataType": "S3Object", "CompressionType": "Gzip"}
+    params = model_options()  # model_data_url=MODEL_DATA
+    described = {
+        "ExecutionRoleArn": ROLE,
+        "PrimaryContainer": {
+            "Image": IMAGE,
+            "ModelDataUrl": MODEL_DATA,
+            "ModelDataSource": {"S3DataSource": dict(tarball, ETag="abc")},  # the URL said again
+            "Environment": {"WORKERS": "2", "MLFLOW_DEPLOYMENT_FLAVOR_NAME": "python_function"},
+        },
+    }
+    assert forms.differences(forms.model_current(described), forms.model_desired(params)) == []
+    as_source = model_options(primary_container=uncompressed(s3_uri=MODEL_DATA, s3_data_type="S3Object"))
+    as_source["primary_container"]["model_data_source"]["compression_type"] = "Gzip"
+    assert params_lib.validate_model(as_source) == []
+    assert forms.differences(forms.model_current(described), forms.model_desired(as_source)) == []
+    request = forms.model_request("churn-7", forms.model_definition(as_source), [])
+    assert request["PrimaryContainer"]["ModelDataSource"] == {"S3DataSource": tarball}, "sent as given"
+    assert "ModelDataUrl" not in request["PrimaryContainer"]
