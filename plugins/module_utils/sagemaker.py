@@ -343,3 +343,18 @@ def snake(described: dict[str, Any] | None, tags: dict[str, str] | None = None) 
     if tags is not None:
         result["tags"] = dict(tags)
     return result
+
+
+# ---------------------------------------------------------------- the runtime
+def invoke_endpoint(client, params: dict[str, Any]) -> dict[str, Any]:
+    """One InvokeEndpoint of the sagemaker-runtime CLIENT; the answer with its body read (bytes)."""
+    request = {
+        "EndpointName": params["name"],
+        "Body": params["body"].encode("utf-8"),
+        "ContentType": params["content_type"],
+        "Accept": params["accept"],
+    }
+    if params.get("target_variant"):
+        request["TargetVariant"] = params["target_variant"]
+    answer = _retry(client.invoke_endpoint)(**request)
+    return dict(_plain(answer), Body=answer["Body"].read())

@@ -15,6 +15,7 @@ import json
 import os
 import ssl
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -257,11 +258,184 @@ def test_iam_authorization_takes_signed_requests_only(deployed):
     assert "SigV4-signed requests" in check.stdout
 
 
-def test_teardown_keeps_the_data(deployed):
+# ------------------------------------------------------------------ SageMaker (reference designs 002 and 004)
+# With IAM authorization on (the test above): jobs sign with their execution role; the deploy play signs too.
+MODEL = "e2e-model"
+SAGEMAKER = {
+    **E2E,
+    "api_gateway_authorization": "AWS_IAM",
+    "mlflow_stack_components": ["sagemaker_access", "sagemaker_endpoint"],
+    "sagemaker_endpoint_model_name": MODEL,
+}
+ENDPOINT = f"{NAME}-{MODEL}"
+
+
+def signed_env(env) -> dict[str, str]:
+    """A user's client environment for this front door with IAM authorization (what the playbook prints)."""
+    endpoint = api(env)["ApiEndpoint"]
+    settings = {"MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD": "true", "MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE": "1"}
+    settings |= {"MLFLOW_ENABLE_PROXY_MULTIPART_DOWNLOAD": "true", "MLFLOW_TRACKING_AWS_SIGV4": "true"}
+    user = {k: v for k, v in env.items() if k != "AWS_ENDPOINT_URL"}
+    return user | settings | {"MLFLOW_TRACKING_URI": endpoint, "MLFLOW_TRACKING_SERVER_CERT_PATH": str(CA)}
+
+
+def train(env, slope: float, alias: str = "") -> dict:
+    args = ["python", "tests/local/sagemaker_flows.py", "train", "--name", MODEL, "--slope", str(slope)]
+    trained = run([*args, *(["--alias", alias] if alias else [])], signed_env(env))
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    return json.loads(trained.stdout.strip().splitlines()[-1])
+
+
+def invoke(env, body: dict) -> list[float]:
+    answer = client("sagemaker-runtime", env).invoke_endpoint(
+        EndpointName=ENDPOINT, Body=json.dumps(body), ContentType="application/json", Accept="application/json"
+    )
+    return [float(p) for p in json.loads(answer["Body"].read())["predictions"]]
+
+
+@pytest.fixture(scope="module")
+def served(deployed):
+    """Model version 1, trained and registered through the gateway (signed), deployed with the playbook."""
+    env, tmp = deployed["env"], deployed["tmp"]
+    version = train(env, slope=2.0)
+    started = time.monotonic()
+    deploy = playbook("sagemaker_deploy.yml", {**SAGEMAKER, "sagemaker_endpoint_model_version": version["version"]},
+                      env, tmp, inventory="inventories/local")  # fmt: skip
+    took = time.monotonic() - started
+    assert deploy.returncode == 0, deploy.stdout[-5000:]
+    record(
+        f"sagemaker_deploy.yml first run {took:.0f}s, changed={changed(deploy.stdout)} (image built, endpoint created)"
+    )
+    return {"version": version, "deploy": deploy}
+
+
+def test_a_registered_model_is_served_by_a_sagemaker_endpoint(deployed, served):
+    env, version = deployed["env"], served["version"]
+    endpoint = client("sagemaker", env).describe_endpoint(EndpointName=ENDPOINT)
+    assert endpoint["EndpointStatus"] == "InService"
+    # What SageMaker answers is what mlflow.pyfunc predicts with the model MLflow serves back.
+    predictions = invoke(env, version["body"])
+    assert predictions == pytest.approx(version["predictions"], rel=1e-9)
+    assert predictions == pytest.approx([1.0, 4.0, 9.0, 21.0], rel=1e-6)
+    record(f"sagemaker endpoint {ENDPOINT}: predictions {predictions} equal pyfunc's {version['predictions']}")
+    assert "Smoke invocation answered" in served["deploy"].stdout and "predictions" in served["deploy"].stdout
+    # The image is the server's MLflow with the model's requirements, under a content hash.
+    model = client("sagemaker", env).describe_model(ModelName=endpoint["EndpointConfigName"])
+    image = model["PrimaryContainer"]["Image"]
+    assert image.split("/", 1)[1].startswith(f"{NAME}-serving:3.17.2-"), image
+    source = model["PrimaryContainer"]["ModelDataSource"]["S3DataSource"]
+    assert source["S3Uri"].startswith(f"s3://{E2E['s3_artifacts_bucket']}/") and source["S3Uri"].endswith("/")
+    # The endpoint's role reads this model's files and pulls this image: nothing else.
+    role = model["ExecutionRoleArn"].split("/")[-1]
+    policy = client("iam", env).get_role_policy(RoleName=role, PolicyName="serve-the-model")["PolicyDocument"]
+    reads = next(s for s in policy["Statement"] if s["Sid"] == "ReadTheModel")
+    assert reads["Action"] == ["s3:GetObject"] and reads["Resource"] == [f"arn:aws:s3:::{source['S3Uri'][5:]}*"]
+    assert not [s for s in policy["Statement"] if "FullAccess" in json.dumps(s)]
+
+
+def test_a_sagemaker_job_logs_a_run_with_its_execution_role_only(deployed, served):
+    env, deploy = deployed["env"], served["deploy"]
+    line = next(x for x in deploy.stdout.splitlines() if "Job environment:" in x)
+    job_env = dict(pair.split("=", 1) for pair in line.split("Job environment:", 1)[1].strip().strip('",').split())
+    assert job_env["MLFLOW_TRACKING_AWS_SIGV4"] == "true" and "MLFLOW_TRACKING_PASSWORD" not in job_env
+    role = client("iam", env).get_role(RoleName=f"{NAME}-sagemaker")["Role"]
+    trust = role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"]
+    assert trust == "sagemaker.amazonaws.com"
+    policies = client("iam", env).list_role_policies(RoleName=f"{NAME}-sagemaker")["PolicyNames"]
+    allowed = client("iam", env).get_role_policy(RoleName=f"{NAME}-sagemaker", PolicyName="mlflow-access")
+    actions = {a for s in allowed["PolicyDocument"]["Statement"] for a in s["Action"]}
+    assert (
+        policies == ["mlflow-access"]
+        and "execute-api:Invoke" in actions
+        and not any(a.startswith("s3:") for a in actions)
+    )
+    result = job_stand_in(env, role["Arn"], job_env, tmp=deployed["tmp"])
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    logged = json.loads(result.stdout.strip().splitlines()[-1])
+    assert logged["metrics"] == {"loss": 0.25} and logged["artifacts"] == ["notes.txt"]
+    # A role without execute-api:Invoke (the endpoint's) is refused at the gateway.
+    endpoint_role = client("sagemaker", env).describe_model(
+        ModelName=client("sagemaker", env).describe_endpoint(EndpointName=ENDPOINT)["EndpointConfigName"]
+    )["ExecutionRoleArn"]
+    refused = job_stand_in(env, endpoint_role, job_env, tmp=deployed["tmp"])
+    assert refused.returncode != 0 and "403" in refused.stdout + refused.stderr
+
+
+def job_stand_in(env, role_arn: str, job_env: dict[str, str], tmp: Path) -> subprocess.CompletedProcess:
+    """A container with the job environment and the role's temporary credentials only (SageMaker hands a job
+    its execution role's credentials), running the project's Python with mlflow, on the host network."""
+    creds = client("sts", env).assume_role(RoleArn=role_arn, RoleSessionName="training-job")["Credentials"]
+    keys = {"AWS_ACCESS_KEY_ID": creds["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"]}
+    keys |= {"AWS_SESSION_TOKEN": creds["SessionToken"], "MLFLOW_TRACKING_SERVER_CERT_PATH": "/etc/job/ca.pem"}
+    env_file = tmp / "job.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in {**job_env, **keys}.items()))
+    env_file.chmod(0o600)
+    venv, python = Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()  # the venv and its interpreter
+    repo = Path(__file__).resolve().parents[2]
+    command = ["docker", "run", "--rm", "--network", "host", "--env-file", str(env_file)]
+    for source, target in ((CA, "/etc/job/ca.pem"), (venv, venv), (python, python), (repo / "tests/local", "/job")):
+        command += ["-v", f"{source}:{target}:ro"]
+    command += ["mlops-mlflow-aws/debian-systemd:12", f"{venv}/bin/python", "/job/sagemaker_flows.py", "job"]
+    result = run([*command, "--experiment", f"{NAME}-sagemaker-jobs"], env)
+    env_file.unlink()
+    return result
+
+
+def test_a_second_deploy_changes_nothing(deployed, served):
+    extra = {**SAGEMAKER, "sagemaker_endpoint_model_version": served["version"]["version"]}
+    second, made, took = second_run("sagemaker_deploy.yml", extra, deployed["env"], deployed["tmp"])
+    sagemaker = {k: v for k, v in made.items() if k.startswith("sagemaker:")}
+    record(
+        f"sagemaker_deploy.yml second run {took:.0f}s, changed={changed(second.stdout)}, SageMaker calls {sagemaker}"
+    )
+    assert sagemaker, "the re-run read nothing from SageMaker: the call counts are not being kept"
+
+
+def test_a_new_version_by_alias_updates_the_endpoint_without_downtime(deployed, served):
+    env, tmp = deployed["env"], deployed["tmp"]
+    sm = client("sagemaker", env)
+    before = sm.describe_endpoint(EndpointName=ENDPOINT)["EndpointConfigName"]
+    version = train(env, slope=3.0, alias="champion")
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def keep_invoking() -> None:
+        while not stop.is_set():
+            try:
+                invoke(env, version["body"])
+            except Exception as exc:  # every failed invocation is a user's failed request
+                failures.append(repr(exc))
+            time.sleep(0.2)
+
+    prober = threading.Thread(target=keep_invoking)
+    prober.start()
+    started = time.monotonic()
+    try:
+        update = playbook("sagemaker_deploy.yml", {**SAGEMAKER, "sagemaker_endpoint_model_alias": "champion"},
+                          env, tmp, inventory="inventories/local")  # fmt: skip
+    finally:
+        stop.set()
+        prober.join()
+    took = time.monotonic() - started
+    assert update.returncode == 0, update.stdout[-5000:]
+    after = sm.describe_endpoint(EndpointName=ENDPOINT)
+    record(
+        f"sagemaker_deploy.yml new version {took:.0f}s, changed={changed(update.stdout)}, failed calls {len(failures)}"
+    )
+    assert after["EndpointConfigName"] != before and f"-v{version['version']}-" in after["EndpointConfigName"]
+    assert invoke(env, version["body"]) == pytest.approx(version["predictions"], rel=1e-9)
+    assert failures == []
+    # The configuration and model the endpoint left are gone; the new ones are its only ones.
+    configs = {c["EndpointConfigName"] for c in sm.list_endpoint_configs(NameContains=ENDPOINT)["EndpointConfigs"]}
+    models = {m["ModelName"] for m in sm.list_models(NameContains=ENDPOINT)["Models"]}
+    assert configs == models == {after["EndpointConfigName"]}
+
+
+def test_teardown_keeps_the_data(deployed, served):
     env, tmp = deployed["env"], deployed["tmp"]
     teardown = playbook(
         "ecs_private_teardown.yml",
-        {**E2E, "mlflow_stack_teardown_confirm": NAME},
+        {**SAGEMAKER, "mlflow_stack_teardown_confirm": NAME},
         env,
         tmp,
         inventory="inventories/local",
@@ -273,5 +447,14 @@ def test_teardown_keeps_the_data(deployed):
     domain = f".execute-api.{REGION}.amazonaws.com"
     wait_for(lambda: domain not in Path("/etc/hosts").read_text(), 30, f"the API's name (*{domain}) to go")
     assert client("s3", env).list_objects_v2(Bucket=E2E["s3_artifacts_bucket"])["KeyCount"] > 0
+    # The SageMaker components go (endpoint, its configuration, model and role, the jobs' role); the model
+    # versions' files stay in MLflow's bucket.
+    sm = client("sagemaker", env)
+    assert not sm.list_endpoints(NameContains=ENDPOINT)["Endpoints"]
+    assert not sm.list_models(NameContains=ENDPOINT)["Models"]
+    roles = {r["RoleName"] for r in client("iam", env).list_roles()["Roles"]}
+    assert not {f"{NAME}-sagemaker", f"{ENDPOINT}-sagemaker-endpoint"} & roles
+    models = client("s3", env).list_objects_v2(Bucket=E2E["s3_artifacts_bucket"], Prefix="mlflow/")["Contents"]
+    assert any(o["Key"].endswith("/MLmodel") for o in models)
     groups = {g["logGroupName"] for g in client("logs", env).describe_log_groups()["logGroups"]}
     assert {f"/ecs/{NAME}", f"/aws/apigateway/{NAME}"} <= groups

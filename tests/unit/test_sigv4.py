@@ -36,6 +36,7 @@ from tests.local.dataplane.sigv4 import (  # noqa: E402
     AuthService,
     Credential,
     Result,
+    authorization,
     canonical_query,
     canonical_uri,
     chain,
@@ -321,3 +322,29 @@ def test_service_on_a_unix_socket(tmp_path):
     with AuthService(KEYS, socket_path=path, region=REGION):
         assert post(UnixConnection(path), check_target(signed), signed)[0] == 200
     assert not Path(path).exists()
+
+
+def test_execute_api_invoke_is_authorised_by_the_session_roles_policies():
+    api = "arn:aws:execute-api:eu-west-2:123456789012:a1b2c3/$default"
+    role = "arn:aws:iam::123456789012:role/job"
+    session = Result(200, "ASIAKEY", "arn:aws:sts::123456789012:assumed-role/job/run", None, role)
+    asked: list[tuple[str, str, str]] = []
+
+    def only_get(role_arn: str, action: str, resource: str) -> bool:
+        asked.append((role_arn, action, resource))
+        return resource.startswith(api + "/GET/")
+
+    assert authorization(session, only_get, api, "GET", "/api/2.0/mlflow/runs/get") == session
+    assert asked[0] == (role, "execute-api:Invoke", f"{api}/GET/api/2.0/mlflow/runs/get")
+    denied = authorization(session, only_get, api, "post", "/api/2.0/mlflow/runs/create")
+    assert denied.status == 403 and denied.error_type == "AccessDeniedException"
+    assert denied.message == (
+        "User: arn:aws:sts::123456789012:assumed-role/job/run is not authorized to perform: execute-api:Invoke"
+        f" on resource: {api}/POST/api/2.0/mlflow/runs/create"
+    )
+    # Keys that are no role session (IAM users, the local root), and routes without a resource, pass as verified.
+    user = Result(200, "AKIAKEY", "arn:aws:iam::123456789012:user/alice")
+    assert authorization(user, only_get, api, "POST", "/x") == user
+    assert authorization(session, only_get, "", "POST", "/x") == session
+    refused = Result(403, "bad signature", None, "InvalidSignatureException")
+    assert authorization(refused, only_get, api, "GET", "/x") == refused

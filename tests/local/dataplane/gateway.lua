@@ -60,7 +60,7 @@ function M.access()
         local check = ngx.location.capture("/__sigv4", {
             method = ngx.HTTP_POST,
             body = body or "",
-            args = { method = ngx.req.get_method(), uri = ngx.var.request_uri, region = api.region },
+            args = { method = ngx.req.get_method(), uri = ngx.var.request_uri, region = api.region, resource = api.resource },
         })
         if check.status ~= 200 then
             ngx.status = 403

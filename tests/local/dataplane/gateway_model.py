@@ -168,9 +168,12 @@ def lua_api(server: dict[str, Any]) -> str:
         for r in server["routes"]
     )
     prefix = "" if server["stage"] == "$default" else "/" + server["stage"]
+    # What execute-api:Invoke is authorised on (sigv4.authorization): the API's ARN and stage.
+    api_id = server.get("api", server["key"])
+    resource = f"arn:aws:execute-api:{server['region']}:{server['account']}:{api_id}/{server['stage']}"
     return (
         f"  [{s(server['key'])}] = {{ region = {s(server['region'])}, disabled = {str(server['disabled']).lower()},"
-        f" stage_prefix = {s(prefix)}, routes = {{ {routes} }} }},"
+        f" stage_prefix = {s(prefix)}, resource = {s(resource)}, routes = {{ {routes} }} }},"
     )
 
 

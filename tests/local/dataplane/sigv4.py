@@ -10,8 +10,14 @@ signature's message carries the canonical string and the string to sign, as API 
 So the mlflow client's signer (requests-auth-aws-sigv4 0.7, which signs path and query as sent) is
 refused for a space in a GET parameter (sent as `+`) or an encoded character in the path, as on AWS.
 
-Not reproduced: authorization (execute-api:Invoke is not evaluated; the principal is returned so a
-caller can), GetSessionToken and federation credentials (moto does not keep them), SigV4a, chunked
+Authorization: when the service is given an ``authorize`` callable and the request a ``resource``
+(``arn:aws:execute-api:<region>:<account>:<api id>/<stage>``), the caller's identity policies are asked
+whether they allow ``execute-api:Invoke`` on ``<resource>/<METHOD>/<path>``, for assumed-role sessions
+(SageMaker jobs, tasks); a refusal is API Gateway's 403 AccessDeniedException "User: <principal> is not
+authorized to perform: execute-api:Invoke on resource: <arn>". IAM users and the local root keys are
+not evaluated (they pass), nor are resource policies or SCPs.
+
+Not reproduced: GetSessionToken and federation credentials (moto does not keep them), SigV4a, chunked
 payload signing. Messages for malformed Authorization headers are close to AWS's, not verified.
 """
 
@@ -71,6 +77,7 @@ class Result(NamedTuple):
     message: str
     principal: str | None = None
     error_type: str | None = None
+    role_arn: str | None = None  # the role of an assumed-role session
 
     @property
     def body(self) -> str:
@@ -267,7 +274,27 @@ def verify(  # noqa: PLR0913
             f"{BAD_SIGNATURE}\n\nThe Canonical String for this request should have been\n'{canonical}'\n\n"
             f"The String-to-Sign should have been\n'{to_sign}'\n"
         )
-    return Result(200, scope[0], credential.principal)
+    return Result(200, scope[0], credential.principal, None, credential.role_arn)
+
+
+# (role ARN, action, resource ARN) -> allowed
+Authorize = Callable[[str, str, str], bool]
+
+
+def invoke_arn(resource: str, method: str, path: str) -> str:
+    """The execute-api ARN a request is authorised against: <api arn>/<stage>/<METHOD>/<path without />."""
+    return f"{resource}/{method.upper()}/{path.lstrip('/')}"
+
+
+def authorization(result: Result, authorize: Authorize | None, resource: str, method: str, path: str) -> Result:
+    """RESULT, or API Gateway's refusal when the session's role may not invoke RESOURCE (see the docstring)."""
+    if result.status != 200 or authorize is None or not resource or not result.role_arn:
+        return result
+    arn = invoke_arn(resource, method, path)
+    if authorize(result.role_arn, "execute-api:Invoke", arn):
+        return result
+    message = f"User: {result.principal} is not authorized to perform: execute-api:Invoke on resource: {arn}"
+    return Result(403, message, None, "AccessDeniedException")
 
 
 def fixed_credentials(secrets: Mapping[str, str], principal: str = MOTO_PRINCIPAL) -> Lookup:
@@ -340,6 +367,7 @@ class _Handler(BaseHTTPRequestHandler):
             args["method"], path, query, headers, body,
             lookup=service.lookup, region=region, now=now, api=service.api,
         )  # fmt: skip
+        result = authorization(result, service.authorize, args.get("resource", ""), args["method"], path)
         if result.status == 200:
             self._reply(200, "", {"X-Principal": result.principal or "", "X-Access-Key-Id": result.message})
         else:
@@ -369,8 +397,10 @@ class AuthService:
         region: str | None = None,
         api: str = "http",
         clock: Callable[[], datetime] | None = None,
+        authorize: Authorize | None = None,
     ) -> None:
         self.lookup, self.region, self.api, self.clock, self.socket_path = lookup, region, api, clock, socket_path
+        self.authorize = authorize
         if socket_path and os.path.exists(socket_path):
             os.unlink(socket_path)
         server = _UnixServer(socket_path, _Handler) if socket_path else ThreadingHTTPServer((host, port), _Handler)

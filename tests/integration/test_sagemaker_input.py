@@ -1,0 +1,117 @@
+"""playbooks/sagemaker_deploy.yml: bad input stops before any change, with a message that names the
+variable at fault.
+
+Every case runs the playbook against the local AWS (moto) and checks that it failed, that the output
+names the problem, that the foundation never started and that nothing exists that did not exist before.
+The cases are the sagemaker_endpoint and sagemaker_access roles' rules (run by the stack's pre-flight with
+the stack's wiring) and the stack's rules for the components; the modules' own checks are in
+tests/unit/plugins/.
+"""
+
+from __future__ import annotations
+
+import pytest
+from aws_state import snapshot
+from conftest import playbook
+
+pytestmark = pytest.mark.preflight
+
+GOOD = {
+    "mlflow_stack_name": "sagemaker-input",
+    "mlflow_stack_target": "ecs_private",
+    "s3_artifacts_bucket": "mlflow-sagemaker-input",
+    "sagemaker_endpoint_model_name": "churn",
+    "sagemaker_endpoint_model_version": "3",
+}
+CASES = {
+    "no model name": (
+        {"sagemaker_endpoint_model_name": ""},
+        "sagemaker_endpoint_model_name is required: the name of the registered model in MLflow",
+    ),
+    "neither version nor alias": (
+        {"sagemaker_endpoint_model_version": ""},
+        'give exactly one of sagemaker_endpoint_model_version and sagemaker_endpoint_model_alias, got version ""',
+    ),
+    "both version and alias": (
+        {"sagemaker_endpoint_model_alias": "champion"},
+        'give exactly one of sagemaker_endpoint_model_version and sagemaker_endpoint_model_alias, got version "3"',
+    ),
+    "version that is no number": (
+        {"sagemaker_endpoint_model_version": "v3"},
+        'sagemaker_endpoint_model_version must be a version number (1, 2, ...), got "v3"',
+    ),
+    "alias with a space": (
+        {"sagemaker_endpoint_model_version": "", "sagemaker_endpoint_model_alias": "best model"},
+        "sagemaker_endpoint_model_alias must be an MLflow alias (letters, digits, _ and -, not a version such as v1),"
+        ' got "best model"',
+    ),
+    "instance type that is none": (
+        {"sagemaker_endpoint_instance_type": "m5.large"},
+        'sagemaker_endpoint_instance_type must be a SageMaker instance type such as ml.m5.large, got "m5.large"',
+    ),
+    "no instance": (
+        {"sagemaker_endpoint_instance_count": 0},
+        "sagemaker_endpoint_instance_count must be 1 or more, got 0",
+    ),
+    "subnets without security groups": (
+        {"sagemaker_endpoint_subnet_ids": ["subnet-0123456789abcdef0"]},
+        "sagemaker_endpoint_subnet_ids and sagemaker_endpoint_security_group_ids go together",
+    ),
+    "security group that is no ID": (
+        {
+            "sagemaker_endpoint_subnet_ids": ["subnet-0123456789abcdef0"],
+            "sagemaker_endpoint_security_group_ids": ["web"],
+        },
+        "sagemaker_endpoint_security_group_ids must be security group IDs, got web",
+    ),
+    "smoke body that is not JSON": (
+        {"sagemaker_endpoint_smoke_body": "x=1"},
+        'sagemaker_endpoint_smoke_body must be a JSON request body, got "x=1"',
+    ),
+    "endpoint name too long": (
+        {"sagemaker_endpoint_name": "e" * 64},
+        "sagemaker_endpoint_name must be 1-63 letters, digits or hyphens",
+    ),
+    "wait shorter than a minute": (
+        {"sagemaker_endpoint_wait_timeout": 10},
+        "sagemaker_endpoint_wait_timeout must be 60 seconds or more, got 10",
+    ),
+    "a FullAccess policy for the jobs": (
+        {
+            "sagemaker_access_extra_policies": {
+                "s3": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+            }
+        },
+        "sagemaker_access policy s3 allows every action of a service on every resource; scope it",
+    ),
+    "a component the stack does not know": (
+        {"mlflow_stack_components": ["sagemaker_notebook"]},
+        "mlflow_stack_components must hold sagemaker_access and/or sagemaker_endpoint, got sagemaker_notebook",
+    ),
+    "SageMaker on the EC2 target": (
+        {"mlflow_stack_target": "ec2", "ec2_instances_count": 1},
+        "mlflow_stack_components sagemaker_access and sagemaker_endpoint need a front door that SageMaker reaches",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_bad_input_fails_before_any_change(case, aws_env, tmp_path):
+    bad, message = CASES[case]
+    before = snapshot(aws_env)
+    result = playbook("sagemaker_deploy.yml", {**GOOD, **bad}, aws_env, tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-2000:]
+    assert message in output, output[-3000:]
+    assert "mlflow_stack : Artifact bucket]" not in output, "the foundation started"
+    assert snapshot(aws_env) == before
+
+
+def test_good_input_passes_the_pre_flight(aws_env, tmp_path):
+    """The cases' base is good: the same run without the bad input passes every check (check mode)."""
+    before = snapshot(aws_env)
+    result = playbook("sagemaker_deploy.yml", GOOD, aws_env, tmp_path, "--check")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "mlflow_stack : Artifact bucket]" in output, output[-3000:]
+    assert snapshot(aws_env) == before
