@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 import tempfile
+from importlib.metadata import version
 from pathlib import Path
 
 import mlflow
@@ -34,16 +35,25 @@ def train(name: str, slope: float, alias: str) -> dict:
     mlflow.set_experiment(f"{name}-training")
     with mlflow.start_run() as run:
         mlflow.log_param("slope", slope)
-        info = mlflow.sklearn.log_model(model, name="model", input_example=x.head(3), registered_model_name=name)
-    version = str(info.registered_model_version)
+        # Its requirements, pinned as trained: what the serving image installs (from the wheelhouse offline).
+        pins = [f"{p}=={version(p)}" for p in ("scikit-learn", "cloudpickle", "pandas", "numpy")]
+        info = mlflow.sklearn.log_model(
+            model,
+            name="model",
+            input_example=x.head(3),
+            registered_model_name=name,
+            serialization_format="cloudpickle",
+            pip_requirements=pins,
+        )
+    number = str(info.registered_model_version)
     client = mlflow.MlflowClient()
     if alias:
-        client.set_registered_model_alias(name, alias, version)
-    served = mlflow.pyfunc.load_model(f"models:/{name}/{version}")
+        client.set_registered_model_alias(name, alias, number)
+    served = mlflow.pyfunc.load_model(f"models:/{name}/{number}")
     frame = pd.DataFrame(INPUT["data"], columns=INPUT["columns"])
     predictions = [float(p) for p in served.predict(frame)]
     body = {"dataframe_split": INPUT}
-    return {"version": version, "run_id": run.info.run_id, "body": body, "predictions": predictions}
+    return {"version": number, "run_id": run.info.run_id, "body": body, "predictions": predictions}
 
 
 def job(experiment: str) -> dict:
