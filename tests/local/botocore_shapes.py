@@ -7,11 +7,14 @@ Used by the App Runner emulator (tests/local/apprunner_emulator/model.py), the E
 emulator (tests/local/dataplane/express.py) and the Elastic Beanstalk emulator
 (tests/local/dataplane/beanstalk.py), which speaks the query protocol: ``parse_query`` turns its
 flattened form (``OptionSettings.member.1.Namespace=...``) into the model's structure before it is
-validated, and ``query_response``/``query_error`` write the XML answers botocore's parser reads.
+validated, and ``query_response``/``query_error`` write the XML answers botocore's parser reads; and the
+SageMaker runtime (tests/local/moto_sagemaker_runtime.py), in rest-json: ``rest_request`` gathers the URI, header
+and payload members of a request, ``rest_response`` writes an answer's header members and payload.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from functools import cache
@@ -104,13 +107,13 @@ class Validator:
         if not isinstance(value, str):
             self.fail(value, path, "Member must be a string")
             return
-        self._length(shape, len(value), value, path, "length")
+        shown = "***" if shape.metadata.get("sensitive") else value  # AWS does not echo a sensitive value
+        self._length(shape, len(value), shown, path, "length")
         if shape.enum and value not in shape.enum:
-            self.fail(value, path, f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
+            self.fail(shown, path, f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
         pattern = shape.metadata.get("pattern")
         compiled = _pattern(pattern) if self.check_patterns and pattern else None
         if compiled is not None and not compiled.fullmatch(value):
-            shown = "***" if shape.metadata.get("sensitive") else value
             self.errors.append(
                 f"Value '{shown}' at '{path}' failed to satisfy constraint: "
                 f"Member must satisfy regular expression pattern: {pattern}"
@@ -138,6 +141,13 @@ class Validator:
         self._range(shape, value, path)
 
     _float = _double
+
+    def _blob(self, shape: Shape, value: Any, path: str) -> None:
+        shown = f"<{len(value)} bytes>" if isinstance(value, bytes | bytearray | str) else value
+        if not isinstance(value, bytes | bytearray | str):
+            self.fail(shown, path, "Member must be a blob")
+            return
+        self._length(shape, len(value), "***" if shape.metadata.get("sensitive") else shown, path, "length")
 
     def _boolean(self, shape: Shape, value: Any, path: str) -> None:
         if not isinstance(value, bool):
@@ -186,10 +196,52 @@ def validate_output(service: str, operation_name: str, body: Any) -> list[str]:
     return validator.errors
 
 
+def validate_error(service: str, code: str, body: Any) -> list[str]:
+    """An error's members against its shape in the service's model (``ModelError``: ``OriginalStatusCode`` ...)."""
+    validator = Validator(check_patterns=False)
+    validator.check(service_model(service).shape_for(code), body, "")
+    return validator.errors
+
+
 def error_message(errors: list[str]) -> str:
     """AWS's summary of validation errors: ``2 validation errors detected: a; b``."""
     count = len(errors)
     return f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(errors)
+
+
+# ------------------------------------------------------------------ the REST protocols
+def rest_request(service: str, operation_name: str, uri: dict[str, str], headers: Any, body: bytes) -> dict[str, Any]:
+    """A rest-json request in the structure of the operation's input shape: URI members from URI (the path's
+    captures), header members from HEADERS (their values as the protocol writes them), the payload member from
+    BODY (a blob or string payload; without one, BODY is the JSON of the other members)."""
+    shape = operation(service, operation_name).input_shape
+    lowered = {str(key).lower(): value for key, value in headers.items()}
+    payload = shape.serialization.get("payload")
+    params: dict[str, Any] = {} if payload or not body else json.loads(body)
+    for name, member in shape.members.items():
+        location, wire = member.serialization.get("location"), member.serialization.get("name", name)
+        if location == "uri" and wire in uri:
+            params[name] = uri[wire]
+        elif location == "header" and wire.lower() in lowered:
+            params[name] = _query_scalar(member.type_name, lowered[wire.lower()])
+        elif name == payload and body:
+            params[name] = body
+    return params
+
+
+def rest_response(service: str, operation_name: str, values: dict[str, Any]) -> tuple[dict[str, str], Any]:
+    """The headers and the payload of a rest-json answer whose output shape has a payload member (a blob)."""
+    shape = operation(service, operation_name).output_shape
+    headers: dict[str, str] = {}
+    payload = None
+    for name, member in shape.members.items():
+        if values.get(name) is None:
+            continue
+        if member.serialization.get("location") == "header":
+            headers[member.serialization.get("name", name)] = str(values[name])
+        elif name == shape.serialization.get("payload"):
+            payload = values[name]
+    return headers, payload
 
 
 # ------------------------------------------------------------------ the query protocol

@@ -9,6 +9,11 @@
   deleted in the meantime makes the update roll back: InService on the old one, with a ``FailureReason``.
 - ``CreateEndpoint``: ``Creating`` for ``MOTO_SAGEMAKER_ENDPOINT_CREATING_SECONDS`` (default 0: InService at once,
   as moto).
+- With the local data plane (tests/local/dataplane/sagemaker.py, registered with ``set_deployment_hook``), Creating
+  and Updating last until the plane's verdict on the new configuration's containers too: InService once they all
+  answer ``GET /ping``; a creation that fails is ``Failed``, an update that fails is rolled back (InService on the
+  old configuration), both with the plane's ``FailureReason``. Without it (``LOCAL_DATAPLANE=off``) the timers
+  alone decide, and every operation succeeds.
 - ``CreateModel``, ``CreateEndpointConfig``, ``CreateEndpoint`` of a name that exists: ``ValidationException``
   "Cannot create already existing ..." (moto replaces the resource); their requests are checked against
   botocore's model; ``EnableNetworkIsolation`` is kept (moto describes every model with false).
@@ -21,7 +26,7 @@ import json
 import logging
 import os
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
@@ -68,17 +73,48 @@ def _arn(backend: SageMakerModelBackend, kind: str, name: str) -> str:
     return arn_formatter(kind, name, backend.account_id, backend.region_name)
 
 
+# ------------------------------------------------------------------ the data plane's say
+class DeploymentHook(Protocol):
+    """What runs the endpoints' containers (tests/local/dataplane/sagemaker.py), asked before an operation ends."""
+
+    def verdict(self, endpoint_arn: str, config: str) -> tuple[str, str]:
+        """("pending", ""), ("ready", "") or ("failed", FailureReason) for the containers of CONFIG."""
+        ...
+
+    def settled(self, endpoint_arn: str, config: str, ok: bool) -> None:
+        """The endpoint now runs CONFIG (OK), or stays on what it ran (a failed creation: on nothing)."""
+        ...
+
+
+_HOOK: list[DeploymentHook] = []  # the data plane's, when it runs (LOCAL_DATAPLANE=off: none, timers only)
+
+
+def set_deployment_hook(hook: DeploymentHook | None) -> None:
+    _HOOK[:] = [hook] if hook is not None else []
+
+
 # ------------------------------------------------------------------ endpoint operations over time
-def _settle(backend: SageMakerModelBackend, endpoint: FakeEndpoint) -> None:
-    """End ENDPOINT's operation when its time is up: InService, on the new configuration after an update."""
+def settle(backend: SageMakerModelBackend, endpoint: FakeEndpoint) -> None:
+    """End ENDPOINT's operation when its time is up and the data plane (if any) says how it went: InService (on the
+    new configuration after an update); a failed creation Failed, a failed update InService on the old one, both
+    with the FailureReason."""
     pending = PENDING.get(endpoint.arn)
     if pending is None or utcnow() < pending["until"]:
         return
+    state, reason = _HOOK[0].verdict(endpoint.arn, pending["config"]) if _HOOK else ("ready", "")
+    if state == "pending":
+        return
     del PENDING[endpoint.arn]
-    endpoint.endpoint_status = "InService"
     endpoint.last_modified_time = utcnow()
-    if pending["kind"] == "update":
-        _deploy(backend, endpoint, pending["config"])
+    if state == "failed":
+        endpoint.endpoint_status = "Failed" if pending["kind"] == "create" else "InService"
+        endpoint.failure_reason = reason[:1024]  # the model's FailureReason: at most 1024 characters
+    else:
+        endpoint.endpoint_status = "InService"
+        if pending["kind"] == "update":
+            _deploy(backend, endpoint, pending["config"])
+    if _HOOK:
+        _HOOK[0].settled(endpoint.arn, pending["config"], state == "ready" and endpoint.failure_reason is None)
 
 
 def _deploy(backend: SageMakerModelBackend, endpoint: FakeEndpoint, name: str) -> None:
@@ -95,10 +131,12 @@ def _deploy(backend: SageMakerModelBackend, endpoint: FakeEndpoint, name: str) -
 
 
 def _start(endpoint: FakeEndpoint, kind: str, config: str, seconds: float) -> None:
+    """ENDPOINT Creating or Updating, for SECONDS at least and, with a data plane, until its containers are ready."""
     now = utcnow()
-    if seconds <= 0:
+    if seconds <= 0 and not _HOOK:
         return
-    PENDING[endpoint.arn] = {"kind": kind, "config": config, "start": now, "until": now + timedelta(seconds=seconds)}
+    until = now + timedelta(seconds=max(seconds, 0))
+    PENDING[endpoint.arn] = {"kind": kind, "config": config, "start": now, "until": until}
     endpoint.endpoint_status = "Creating" if kind == "create" else "Updating"
 
 
@@ -106,7 +144,7 @@ def _endpoint(backend: SageMakerModelBackend, name: str) -> FakeEndpoint:
     endpoint = backend.endpoints.get(name)
     if endpoint is None:
         raise ValidationError(f'Could not find endpoint "{_arn(backend, "endpoint", name)}".')
-    _settle(backend, endpoint)
+    settle(backend, endpoint)
     return endpoint
 
 
@@ -144,7 +182,7 @@ def _list_endpoints(original):
     def list_endpoints(self: SageMakerModelBackend, *args: Any, **kwargs: Any) -> Any:
         with LOCK:
             for endpoint in list(self.endpoints.values()):
-                _settle(self, endpoint)
+                settle(self, endpoint)
         return original(self, *args, **kwargs)
 
     return list_endpoints

@@ -5,7 +5,11 @@
 - Application Auto Scaling tags (tests/local/moto_calls.py);
 - SageMaker real-time inference (tests/local/moto_sagemaker.py): UpdateEndpoint (Updating, then InService on the
   new configuration), endpoints Creating for a while on request, AWS's answers to creating a model, endpoint
-  configuration or endpoint that exists, network isolation kept, AddTags replacing a key's value;
+  configuration or endpoint that exists, network isolation kept, AddTags replacing a key's value; with the data
+  plane, Creating/Updating last until the endpoint's containers pass their ping (tests/local/dataplane/sagemaker.py);
+- SageMaker Runtime InvokeEndpoint (tests/local/moto_sagemaker_runtime.py): checked against botocore's
+  sagemaker-runtime model, AWS's 6 MB limits and errors, sent to one of the endpoint's serving containers (without
+  the data plane: moto's canned answer);
 - ECS Express Mode (tests/local/dataplane/express.py): Create/Describe/Update/DeleteExpressGatewayService
   as moto resources (task definition, ECS service, shared ALB with a host-header rule per service,
   security groups, scaling, an ACM certificate for *.ecs.<region>.on.aws from the local CA), checked
@@ -46,7 +50,7 @@ from moto.rds.models import RDSBackend  # noqa: E402
 from moto.rds.responses import RDSResponse  # noqa: E402
 from moto.server import main  # noqa: E402
 
-from tests.local import moto_calls, moto_sagemaker  # noqa: E402
+from tests.local import moto_calls, moto_sagemaker, moto_sagemaker_runtime  # noqa: E402
 from tests.local.dataplane import beanstalk, containers, express, moto_patches  # noqa: E402
 from tests.local.dataplane.plane import DataPlane  # noqa: E402
 
@@ -83,6 +87,7 @@ RDSBackend.modify_db_proxy = backend_modify_db_proxy
 RDSResponse.modify_db_proxy = modify_db_proxy
 moto_calls.install()
 moto_sagemaker.install()
+moto_sagemaker_runtime.install()
 moto_patches.install()
 express.install()
 beanstalk.install()

@@ -1,11 +1,11 @@
 """Containers of the local data plane: one Docker container per task, on the host network.
 
-Shared by every local service that runs an image (the App Runner emulator, ECS services and, later,
-ECS Express and Elastic Beanstalk). Each container gets its own loopback address in
-``LISTEN_ADDRESS`` (containers share the host's network stack, as the harness's Docker engine has no
-bridge), the local AWS endpoint and dummy credentials in place of an IAM role, and its secrets
-resolved from the local Secrets Manager or SSM at start (as ECS and App Runner resolve them), handed
-to Docker in a private env file that is removed once the container runs.
+Shared by every local service that runs an image (the App Runner emulator, ECS services, ECS Express and
+Elastic Beanstalk through ECS, SageMaker endpoints with their model data mounted read-only: ``mounts``). Each
+container gets its own loopback address in ``LISTEN_ADDRESS`` (containers share the host's network stack, as the
+harness's Docker engine has no bridge), the local AWS endpoint and dummy credentials in place of an IAM role, and
+its secrets resolved from the local Secrets Manager or SSM at start (as ECS and App Runner resolve them), handed to
+Docker in a private env file that is removed once the container runs.
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ class ContainerSpec:
     health: dict | None = None  # ECS healthCheck shape: command, interval, timeout, retries, startPeriod
     labels: dict[str, str] = field(default_factory=dict)
     aws_environment: dict[str, str] = field(default_factory=dict)
+    mounts: dict[str, str] = field(default_factory=dict)  # host path -> container path, read-only
 
 
 def health_args(health: dict | None) -> list[str]:
@@ -114,6 +115,8 @@ def run(spec: ContainerSpec, resolve: Callable[[str, str], str] = resolve_secret
     for key, value in {LABEL: "1", **spec.labels}.items():
         args += ["--label", f"{key}={value}"]
     args += health_args(spec.health)
+    for host, target in spec.mounts.items():
+        args += ["--volume", f"{host}:{target}:ro"]
     if spec.entry_point:
         args += ["--entrypoint", spec.entry_point[0]]
     with tempfile.TemporaryDirectory(prefix="dataplane-env-") as tmp:
@@ -151,6 +154,18 @@ def logs(name: str, tail: int = 20, since: str = "") -> str:
     args = ["docker", "logs", "--tail", str(tail)] if not since else ["docker", "logs", "--since", since]
     result = subprocess.run([*args, name], capture_output=True, text=True, check=False)
     return (result.stdout + result.stderr).strip()
+
+
+def log_lines(name: str, since: str = "") -> list[tuple[str, str]]:
+    """The container's stdout and stderr lines as (RFC 3339 timestamp, line), from SINCE (a timestamp) on."""
+    args = ["docker", "logs", "--timestamps", *(["--since", since] if since else []), name]
+    result = subprocess.run(args, capture_output=True, text=True, check=False)
+    lines = []
+    for line in (result.stdout + result.stderr).splitlines():
+        stamp, _space, text = line.partition(" ")
+        if stamp[:1].isdigit():
+            lines.append((stamp, text))
+    return sorted(lines)
 
 
 def stop(name: str, timeout: int = 30) -> None:

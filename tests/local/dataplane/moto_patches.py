@@ -55,6 +55,11 @@ _LOCKED_SERVICES = {
 }
 # "<service>:<Action>" -> calls, for the tests' API-call counts (the data plane's status file).
 CALLS: Counter[str] = Counter()
+# REST calls named by their path: (service, path pattern, action); their body is not read to find the action.
+PATH_ACTIONS: list[tuple[str, re.Pattern[str], str]] = []
+# "<service>:<Action>" answered outside LOCK: calls that wait on something else (SageMaker's InvokeEndpoint waits up
+# to 60 s for a container) and take the lock themselves for the moment they read moto's objects.
+UNLOCKED: set[str] = set()
 # (method, path) -> handler(request body) -> (HTTP status, JSON body): the tests' hooks, answered before moto.
 Hook = Callable[[bytes], tuple[int, Any]]
 HOOKS: dict[tuple[str, str], Hook] = {}
@@ -101,7 +106,11 @@ def _service_of(environ: dict[str, Any]) -> str:
 
 
 def _action_of(environ: dict[str, Any]) -> str:
-    if _service_of(environ) == "apigateway":  # REST: the method and the path, IDs left out
+    service, path = _service_of(environ), environ.get("PATH_INFO", "")
+    for owner, pattern, action in PATH_ACTIONS:
+        if owner == service and pattern.match(path):
+            return action
+    if service == "apigateway":  # REST: the method and the path, IDs left out
         collections = r"(apis|vpclinks|domainnames|tags|routes|integrations|stages|deployments|apimappings|authorizers)"
         path = re.sub(rf"/{collections}/[^/]+", r"/\1/{id}", environ.get("PATH_INFO", ""))
         return f"{environ.get('REQUEST_METHOD', '?')} {path}"
@@ -163,7 +172,10 @@ def _locked_call(original):
         service = _service_of(environ)
         if service not in _LOCKED_SERVICES:
             return original(self, environ, start_response)
-        CALLS[f"{service}:{_action_of(environ)}"] += 1
+        call = f"{service}:{_action_of(environ)}"
+        CALLS[call] += 1
+        if call in UNLOCKED:
+            return original(self, environ, start_response)
         with LOCK:
             return list(original(self, environ, start_response))
 

@@ -12,20 +12,27 @@ from pathlib import Path
 import boto3
 
 from . import containers, express
+from . import ecs as ecs_plane
 from .alb import AlbPlane
 from .beanstalk_plane import BeanstalkPlane
 from .ecs import EcsPlane
 from .gateway import GatewayPlane
 from .hosts import HostsBlock
 from .moto_patches import CALLS
+from .sagemaker import SageMakerPlane
 from .sigv4 import MOTO_PRINCIPAL, AuthService, Credential, chain, moto_credentials
 
 LOG = logging.getLogger("dataplane")
-# Tasks and load balancers each bind their own loopback addresses (App Runner: 127.0.0.40-59,
-# molecule hosts: 127.0.0.2-39).
+# Tasks, load balancers, APIs and SageMaker endpoints' containers each bind their own loopback addresses (App Runner:
+# 127.0.0.40-59, molecule hosts: 127.0.0.2-39, the unit tests: 127.0.9.x).
 TASK_ADDRESSES = "127.0.2.1-127.0.2.254"
 BALANCER_ADDRESSES = "127.0.3.1-127.0.3.254"
 API_ADDRESSES = "127.0.4.1-127.0.4.254"
+SAGEMAKER_ADDRESSES = "127.0.5.1-127.0.5.254"
+
+
+def _role_allows(role_arn: str, action: str, resource: str) -> bool:
+    return ecs_plane.role_allows(role_arn.split(":")[4], role_arn, action, resource)
 
 
 class DataPlane:
@@ -40,10 +47,13 @@ class DataPlane:
         local = Credential("testing", MOTO_PRINCIPAL, session_token="testing")  # tests/local/moto.sh's
         lookup = chain(lambda key_id: local if key_id == "testing" else None, moto_credentials)
         socket = state_dir / "sigv4.sock"
-        self.auth = AuthService(lookup, socket_path=str(socket))
+        # execute-api:Invoke of assumed-role sessions, by their role's policies (as ECS's agent reads them).
+        self.auth = AuthService(lookup, socket_path=str(socket), authorize=_role_allows)
         self.gateway = GatewayPlane(state_dir, containers.AddressPool(API_ADDRESSES), self.alb, socket)
         # Elastic Beanstalk environments: their instances are ECS tasks of this plane behind its ALBs.
         self.beanstalk = BeanstalkPlane(state_dir, self.ecs, self.alb.addresses)
+        # SageMaker endpoints: each instance a serving container; InvokeEndpoint goes to one of them.
+        self.sagemaker = SageMakerPlane(endpoint, state_dir, containers.AddressPool(SAGEMAKER_ADDRESSES))
         self.hosts = HostsBlock()
         self.stopping = threading.Event()
 
@@ -72,16 +82,18 @@ class DataPlane:
 
     def run(self) -> None:
         self.ecs.stop_all()
+        self.sagemaker.stop_all()
         self.auth.start()
         LOG.info(
-            "local data plane: running (tasks on %s, load balancers on %s, APIs on %s)",
+            "local data plane: running (tasks on %s, load balancers on %s, APIs on %s, SageMaker endpoints on %s)",
             TASK_ADDRESSES,
             BALANCER_ADDRESSES,
             API_ADDRESSES,
+            SAGEMAKER_ADDRESSES,
         )
         while not self.stopping.is_set():
             started = time.monotonic()
-            for part in (self.beanstalk, self.ecs, self.alb, self.gateway):
+            for part in (self.beanstalk, self.ecs, self.alb, self.gateway, self.sagemaker):
                 try:
                     part.step()
                 except Exception:
@@ -101,6 +113,7 @@ class DataPlane:
             "load_balancers": dict(self.alb.addresses),
             "apis": dict(self.gateway.addresses),
             "beanstalk": self.beanstalk.status(),
+            "sagemaker": self.sagemaker.status(),
             "calls": dict(CALLS),
         }
         path = self.state_dir / "dataplane.json"
@@ -111,6 +124,7 @@ class DataPlane:
         self.stopping.set()
         self.ecs.stop_all()
         self.beanstalk.close()
+        self.sagemaker.close()
         self.alb.close()
         self.gateway.close()
         self.auth.close()
