@@ -185,7 +185,7 @@ def put_model_archive(key: str, files: dict[str, bytes]) -> str:
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         for name, data in files.items():
             info = tarfile.TarInfo(name)
-            info.size = len(data)
+            info.size, info.mode = len(data), 0o600  # private to its owner: the plane makes it readable
             archive.addfile(info, io.BytesIO(data))
     boto3.client("s3", region_name=REGION).put_object(Bucket=BUCKET, Key=key, Body=buffer.getvalue())
     return f"s3://{BUCKET}/{key}"

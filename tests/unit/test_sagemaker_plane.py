@@ -163,6 +163,7 @@ def test_a_model_archive_is_extracted_at_opt_ml_model(aws, plane, docker):
     assert target == "/opt/ml/model"
     found = {str(p.relative_to(directory)): p.read_bytes() for p in sorted(standin.Path(directory).rglob("*.*"))}
     assert found == {"data/model.pkl": b"\x80"} and (standin.Path(directory) / "MLmodel").read_bytes() == b"flavors: {}"
+    assert (standin.Path(directory) / "MLmodel").stat().st_mode & 0o444 == 0o444, "readable by the image's user"
     aws[0].delete_endpoint(EndpointName="churn")
     standin.steps(plane, 1)
     assert not standin.Path(directory).exists(), "the model data goes with the containers"
@@ -179,6 +180,20 @@ def test_an_s3_prefix_is_copied_object_by_object(aws, plane, docker):
     ((directory, _target),) = docker.specs[0].mounts.items()
     files = {str(p.relative_to(directory)) for p in standin.Path(directory).rglob("*") if p.is_file()}
     assert files == {"MLmodel", "artifacts/model.pkl"}
+
+
+def test_an_uncompressed_object_is_named_by_its_key_s_last_part(aws, plane, docker):
+    standin.setup_aws()
+    boto3.client("s3", region_name="us-east-1").put_object(Bucket=standin.BUCKET, Key="churn/v1/model.onnx", Body=b"1")
+    source = {
+        "S3Uri": f"s3://{standin.BUCKET}/churn/v1/model.onnx",
+        "S3DataType": "S3Object",
+        "CompressionType": "None",
+    }
+    create(aws, "churn", {"AllTraffic": {}}, {"ModelDataSource": {"S3DataSource": source}})
+    standin.steps(plane, 2)
+    ((directory, _target),) = docker.specs[0].mounts.items()
+    assert [p.name for p in standin.Path(directory).iterdir()] == ["model.onnx"]
 
 
 def test_an_archive_that_is_no_tar_gz_fails_the_endpoint(aws, plane):

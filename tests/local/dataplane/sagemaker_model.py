@@ -6,8 +6,9 @@
   (``s3:ListBucket`` on the bucket too for an ``S3Prefix``), and, for an image in ECR, ``ecr:BatchGetImage`` and
   ``ecr:GetDownloadUrlForLayer`` on its repository and ``ecr:GetAuthorizationToken`` on ``*``.
 - **The model data**, read from the local S3 in the endpoint's account: ``ModelDataUrl`` or a ``ModelDataSource``
-  ``S3Object`` with ``CompressionType`` ``Gzip`` (a gzip tar archive, extracted), or an ``S3Prefix`` with
-  ``CompressionType`` ``None`` (every object under the prefix, at its key relative to the prefix). The bucket must
+  ``S3Object`` with ``CompressionType`` ``Gzip`` (a gzip tar archive, extracted) or ``None`` (the object, named by
+  the last part of its key), or an ``S3Prefix`` with ``CompressionType`` ``None`` (every object under the prefix,
+  at its key relative to the prefix). The bucket must
   be in the endpoint's region. It is unpacked in a directory of the state dir, which the containers mount read-only
   at ``/opt/ml/model``.
 - **The image** is the Docker engine's image of that name (the local ECR's images are held under their URIs).
@@ -162,18 +163,19 @@ def _keys(account: str, data: ModelData) -> list[str]:
 
 
 def read(account: str, data: ModelData) -> dict[str, bytes]:
-    """The model data's objects, by key relative to the prefix (one object: by its key). Under the lock."""
+    """The model data's objects by the path SageMaker gives them under /opt/ml/model: the key relative to the
+    prefix, or one object's last part of its key. Under the lock."""
     s3 = s3_backends[account]["aws"]
     objects = {}
     for key in _keys(account, data):
         found = s3.get_object(data.bucket, key)
         if found is not None:
-            objects[key[len(data.key) :] if data.prefix else key] = found.value
+            objects[key[len(data.key) :] if data.prefix else key.rsplit("/", 1)[-1]] = found.value
     return objects
 
 
 def unpack(data: ModelData, objects: dict[str, bytes], target: Path) -> None:
-    """OBJECTS (read()) as the container sees them in /opt/ml/model: extracted, or files under their relative keys."""
+    """OBJECTS (read()) as the container sees them in /opt/ml/model: extracted, or files at their paths."""
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -186,12 +188,12 @@ def unpack(data: ModelData, objects: dict[str, bytes], target: Path) -> None:
                 f'Failed to extract model data archive from URL "{data.uri}". Please ensure that the object located '
                 "at the URL is a valid tar.gz archive."
             ) from exc
-        return
-    if not data.prefix:
-        raise ModelDataError(f"Model data at {data.uri}: an uncompressed S3Object is not emulated locally.")
-    for relative, value in objects.items():
+    for relative, value in objects.items() if not data.gzip else ():
         path = (target / relative).resolve()
         if not path.is_relative_to(target.resolve()):
             raise ModelDataError(f"Model data at {data.uri}: the key {relative!r} leaves the model directory.")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(value)
+    for path in [target, *target.rglob("*")]:  # readable by the image's user, whoever it is (read-only mount)
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | (0o555 if path.is_dir() else 0o444))
