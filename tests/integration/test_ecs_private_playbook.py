@@ -263,6 +263,7 @@ def test_iam_authorization_takes_signed_requests_only(deployed):
 MODEL = "e2e-model"
 SAGEMAKER = {
     **E2E,
+    "mlflow_stack_target": "ecs_private",
     "api_gateway_authorization": "AWS_IAM",
     "mlflow_stack_components": ["sagemaker_access", "sagemaker_endpoint"],
     "sagemaker_endpoint_model_name": MODEL,

@@ -24,6 +24,10 @@ GOOD = {
     "sagemaker_endpoint_model_version": "3",
 }
 CASES = {
+    "no target": (
+        {"mlflow_stack_target": None},
+        "sagemaker_deploy: set mlflow_stack_target to the target MLflow runs on",
+    ),
     "no model name": (
         {"sagemaker_endpoint_model_name": ""},
         "sagemaker_endpoint_model_name is required: the name of the registered model in MLflow",
@@ -99,7 +103,8 @@ CASES = {
 def test_bad_input_fails_before_any_change(case, aws_env, tmp_path):
     bad, message = CASES[case]
     before = snapshot(aws_env)
-    result = playbook("sagemaker_deploy.yml", {**GOOD, **bad}, aws_env, tmp_path)
+    extra = {k: v for k, v in {**GOOD, **bad}.items() if v is not None}  # None: not given at all
+    result = playbook("sagemaker_deploy.yml", extra, aws_env, tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-2000:]
     assert message in output, output[-3000:]

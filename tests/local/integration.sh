@@ -27,10 +27,12 @@ stop_lane2() {
 trap stop_lane2 EXIT
 
 start=$(date +%s)
-env "${pf_env[@]}" pytest -p no:cacheprovider --durations=5 -m preflight "$@" tests/integration >"$PF_LOG" 2>&1 &
+env "${pf_env[@]}" pytest -p no:cacheprovider --durations=5 --junitxml=tests/output/integration-preflight.xml \
+    -m preflight "$@" tests/integration >"$PF_LOG" 2>&1 &
 lane2=$!
 rc=0
-pytest --durations=12 -m "not preflight" "$@" tests/integration || rc=1
+# Each test's time in the JUnit reports (tests/output/integration-*.xml), to balance the lanes.
+pytest --durations=12 --junitxml=tests/output/integration-e2e.xml -m "not preflight" "$@" tests/integration || rc=1
 lane1_end=$(date +%s)
 rc2=0
 wait "$lane2" || rc2=$?
