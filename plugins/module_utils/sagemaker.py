@@ -74,12 +74,27 @@ def boto3_tags(tags: dict[str, str] | None) -> list[dict[str, str]]:
     return ansible_dict_to_boto3_tag_list(tags or {})
 
 
-# ---------------------------------------------------------------- models
-def describe_model(client, name: str) -> dict[str, Any] | None:
+# ---------------------------------------------------------------- describe and delete, whichever the resource
+def _describe(call, **name: str) -> dict[str, Any] | None:
+    """CALL (a Describe) with the resource's NAME member; its answer, or None when SageMaker does not know it."""
     try:
-        return _plain(_retry(client.describe_model)(ModelName=name))
+        return _plain(_retry(call)(**name))
     except is_boto3_error_message(NOT_FOUND):
         return None
+
+
+def _delete(call, **name: str) -> bool:
+    """CALL (a Delete) with the resource's NAME member; False when SageMaker does not know it."""
+    try:
+        _retry(call)(**name)
+    except is_boto3_error_message(NOT_FOUND):
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- models
+def describe_model(client, name: str) -> dict[str, Any] | None:
+    return _describe(client.describe_model, ModelName=name)
 
 
 def create_model(client, request: dict[str, Any]) -> str:
@@ -87,19 +102,12 @@ def create_model(client, request: dict[str, Any]) -> str:
 
 
 def delete_model(client, name: str) -> bool:
-    try:
-        _retry(client.delete_model)(ModelName=name)
-    except is_boto3_error_message(NOT_FOUND):
-        return False
-    return True
+    return _delete(client.delete_model, ModelName=name)
 
 
 # ---------------------------------------------------------------- endpoint configurations
 def describe_endpoint_config(client, name: str) -> dict[str, Any] | None:
-    try:
-        return _plain(_retry(client.describe_endpoint_config)(EndpointConfigName=name))
-    except is_boto3_error_message(NOT_FOUND):
-        return None
+    return _describe(client.describe_endpoint_config, EndpointConfigName=name)
 
 
 def create_endpoint_config(client, request: dict[str, Any]) -> str:
@@ -107,19 +115,12 @@ def create_endpoint_config(client, request: dict[str, Any]) -> str:
 
 
 def delete_endpoint_config(client, name: str) -> bool:
-    try:
-        _retry(client.delete_endpoint_config)(EndpointConfigName=name)
-    except is_boto3_error_message(NOT_FOUND):
-        return False
-    return True
+    return _delete(client.delete_endpoint_config, EndpointConfigName=name)
 
 
 # ---------------------------------------------------------------- endpoints
 def describe_endpoint(client, name: str) -> dict[str, Any] | None:
-    try:
-        return _plain(_retry(client.describe_endpoint)(EndpointName=name))
-    except is_boto3_error_message(NOT_FOUND):
-        return None
+    return _describe(client.describe_endpoint, EndpointName=name)
 
 
 def list_endpoints(client, name_contains: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
@@ -144,11 +145,7 @@ def update_endpoint(client, name: str, config_name: str) -> str:
 
 
 def delete_endpoint(client, name: str) -> bool:
-    try:
-        _retry(client.delete_endpoint)(EndpointName=name)
-    except is_boto3_error_message(NOT_FOUND):
-        return False
-    return True
+    return _delete(client.delete_endpoint, EndpointName=name)
 
 
 def endpoint_status(endpoint: dict[str, Any] | None) -> str:

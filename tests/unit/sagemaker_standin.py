@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -166,6 +167,23 @@ def no_docker(*args: Any, **kwargs: Any) -> None:
 
 def new_plane(state_dir: Path, docker: StandInDocker) -> SageMakerPlane:
     return SageMakerPlane("http://127.0.0.1:1", state_dir, containers.AddressPool(ADDRESSES), docker, lambda job: job())
+
+
+# Fixtures of the tests that use this module (``docker, plane = standin.docker, standin.plane`` there); ``plane``
+# takes the test module's own ``aws`` fixture (mock_aws, with its settings).
+@pytest.fixture
+def docker(monkeypatch):
+    monkeypatch.setattr(containers.subprocess, "run", no_docker)
+    stand_ins = StandInDocker()
+    yield stand_ins
+    stand_ins.close()
+
+
+@pytest.fixture
+def plane(aws, docker, tmp_path):
+    running = new_plane(tmp_path, docker)
+    yield running
+    running.close()
 
 
 # ------------------------------------------------------------------ the AWS side (mock_aws)

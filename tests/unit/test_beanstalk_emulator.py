@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 import zipfile
 from pathlib import Path
 
 import boto3
+import moto_process
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
-ROOT = Path(__file__).resolve().parents[2]
 
 REGION = "us-east-1"
 STACK = "64bit Amazon Linux 2023 v4.4.0 running Docker"
@@ -43,18 +40,7 @@ def _start(port: int, state: Path, log) -> subprocess.Popen | None:
     with socket.socket() as sock:
         if sock.connect_ex(("127.0.0.1", port)) == 0:
             return None
-    env = {
-        **os.environ,
-        "LOCAL_DATAPLANE": "off",
-        "LOCAL_STATE_DIR": str(state),
-        "MOTO_EB_LAUNCH_SECONDS": str(SECONDS),
-    }
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests/local/moto_server.py"), "-H", "127.0.0.1", "-p", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = moto_process.launch(port, state, log, MOTO_EB_LAUNCH_SECONDS=str(SECONDS))
     for _attempt in range(150):
         if process.poll() is not None:
             return None  # it could not bind the port
@@ -82,9 +68,7 @@ def url(tmp_path_factory):
     else:
         pytest.fail("no free port in 4680-4689 for the test's own moto server: stop what listens there")
     yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    moto_process.stop(process, log)
 
 
 def client(url: str, service: str = "elasticbeanstalk", **config):

@@ -9,9 +9,6 @@ shape, the service must be real moto resources, and the errors, faults and hooks
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -19,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import boto3
+import moto_process
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -35,45 +33,15 @@ TRUST = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs.amazona
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"
 
 
-def _free_port() -> int:
-    for port in range(4690, 4700):
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    pytest.fail("no free port in 4690-4699 for the test's own moto server: stop what listens there")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port, state = _free_port(), tmp_path_factory.mktemp("express-state")
-    env = {
-        **os.environ,
-        "LOCAL_DATAPLANE": "off",
-        "LOCAL_STATE_DIR": str(state),
-        "MOTO_ECS_EXPRESS_DRAINING_SECONDS": "0.5",
-        "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
-    }
-    log = open(state / "moto.log", "wb")  # noqa: SIM115 - the server writes it until the end
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests/local/moto_server.py"), "-H", "127.0.0.1", "-p", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _attempt in range(150):
-        try:
-            urllib.request.urlopen(f"{url}/_mlops/calls", timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail((state / "moto.log").read_text()[-3000:])
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    with moto_process.moto_server(
+        tmp_path_factory.mktemp("express-state"),
+        range(4690, 4700),
+        MOTO_ECS_EXPRESS_DRAINING_SECONDS="0.5",
+        MOTO_IAM_LOAD_MANAGED_POLICIES="true",
+    ) as url:
+        yield url
 
 
 RAW: list[tuple[str, dict]] = []

@@ -9,15 +9,11 @@ No container runs: each is a stand-in, a real HTTP server thread on the containe
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections import Counter
 
 import boto3
+import moto_process
 import pytest
 import sagemaker_standin as standin
 from botocore.exceptions import ClientError
@@ -40,19 +36,7 @@ def aws(monkeypatch):
         yield standin.clients()
 
 
-@pytest.fixture
-def docker(monkeypatch):
-    monkeypatch.setattr(standin.containers.subprocess, "run", standin.no_docker)
-    stand_ins = standin.StandInDocker()
-    yield stand_ins
-    stand_ins.close()
-
-
-@pytest.fixture
-def plane(aws, docker, tmp_path):
-    running = standin.new_plane(tmp_path, docker)
-    yield running
-    running.close()
+docker, plane = standin.docker, standin.plane  # fixtures: the stand-ins' Docker, the plane on it
 
 
 def serve(aws, plane, variants: dict, name: str = ENDPOINT) -> None:
@@ -204,40 +188,12 @@ def test_without_a_data_plane_moto_s_answer_follows_the_checks(aws):
 
 
 # ------------------------------------------------------------------ through the moto server
-def _free_port() -> int:
-    for port in range(4690, 4700):
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    pytest.fail("no free port in 4690-4699 for the test's own moto server: stop what listens there")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The project's moto server (LOCAL_DATAPLANE=off), as tests/local/moto.sh starts it."""
-    port, state = _free_port(), tmp_path_factory.mktemp("runtime-state")
-    env = {**os.environ, "LOCAL_DATAPLANE": "off", "LOCAL_STATE_DIR": str(state)}
-    log = open(state / "moto.log", "wb")  # noqa: SIM115 - the server writes it until the end
-    process = subprocess.Popen(
-        [sys.executable, str(standin.ROOT / "tests/local/moto_server.py"), "-H", "127.0.0.1", "-p", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _attempt in range(150):
-        try:
-            urllib.request.urlopen(f"{url}/_mlops/calls", timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail((state / "moto.log").read_text()[-3000:])
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    ports = (*range(4695, 4700), *range(4690, 4695))  # from 4695: the Express emulator's test starts at 4690
+    with moto_process.moto_server(tmp_path_factory.mktemp("runtime-state"), ports) as url:
+        yield url
 
 
 def test_the_server_sends_sagemaker_runtime_calls_here(server):

@@ -35,19 +35,7 @@ def aws(monkeypatch):
         yield standin.clients()
 
 
-@pytest.fixture
-def docker(monkeypatch):
-    monkeypatch.setattr(standin.containers.subprocess, "run", standin.no_docker)
-    stand_ins = standin.StandInDocker()
-    yield stand_ins
-    stand_ins.close()
-
-
-@pytest.fixture
-def plane(aws, docker, tmp_path):
-    running = standin.new_plane(tmp_path, docker)
-    yield running
-    running.close()
+docker, plane = standin.docker, standin.plane  # fixtures: the stand-ins' Docker, the plane on it
 
 
 def create(aws, name: str, variants: dict, container: dict | None = None) -> None:

@@ -30,6 +30,10 @@ def client_error(code, operation, message="error"):
     return ClientError({"Error": {"Code": code, "Message": message}}, operation)
 
 
+def _tag_dict(tags):
+    return {t["Key"]: t["Value"] for t in tags or []}
+
+
 # ---------------------------------------------------------------- options
 def model_options(**overrides):
     params = {
@@ -109,6 +113,20 @@ def endpoint(status="InService", config="churn-7", reason=None, pending=None):
     return described
 
 
+# The resources FakeSageMaker keeps: the attribute of their Describe answers (name -> answer), the requests' name
+# member, the answers' ARN member, the ARN's resource type, what SageMaker's messages call one.
+_STORED = {
+    "model": ("models", "ModelName", "ModelArn", "model", "model"),
+    "endpoint_config": (
+        "configs",
+        "EndpointConfigName",
+        "EndpointConfigArn",
+        "endpoint-config",
+        "endpoint configuration",
+    ),
+}
+
+
 class FakeSageMaker:
     """A SageMaker client. MODELS and CONFIGS: name -> Describe answer; ENDPOINTS: DescribeEndpoint's answers in turn
     (the last one for ever, None: not found); TAGS: ARN -> {key: value}."""
@@ -150,45 +168,46 @@ class FakeSageMaker:
     def _missing(operation, what, name):
         return client_error("ValidationException", operation, f'Could not find {what} "{name}".')
 
-    # models
+    # models and endpoint configurations (_STORED)
+    def _describe(self, resource, kwargs):
+        store, key, _arn_key, _arn_type, what = _STORED[resource]
+        self._call(f"describe_{resource}", kwargs)
+        if kwargs[key] not in getattr(self, store):
+            raise self._missing(_OPERATIONS[f"describe_{resource}"], what, kwargs[key])
+        return copy.deepcopy(getattr(self, store)[kwargs[key]])
+
+    def _create(self, resource, kwargs):
+        store, key, arn_key, arn_type, _what = _STORED[resource]
+        self._call(f"create_{resource}", kwargs)
+        arn = f"{ARN}:{arn_type}/{kwargs[key]}"
+        described = {k: v for k, v in kwargs.items() if k != "Tags"}
+        getattr(self, store)[kwargs[key]] = {**described, arn_key: arn, "CreationTime": T0}
+        self.tags[arn] = _tag_dict(kwargs.get("Tags"))
+        return {arn_key: arn}
+
+    def _delete(self, resource, kwargs):
+        store, key, _arn_key, _arn_type, _what = _STORED[resource]
+        self._call(f"delete_{resource}", kwargs)
+        getattr(self, store).pop(kwargs[key])
+        return {}
+
     def describe_model(self, **kwargs):
-        self._call("describe_model", kwargs)
-        if kwargs["ModelName"] not in self.models:
-            raise self._missing("DescribeModel", "model", kwargs["ModelName"])
-        return copy.deepcopy(self.models[kwargs["ModelName"]])
+        return self._describe("model", kwargs)
 
     def create_model(self, **kwargs):
-        self._call("create_model", kwargs)
-        arn = f"{ARN}:model/{kwargs['ModelName']}"
-        described = {k: v for k, v in kwargs.items() if k != "Tags"}
-        self.models[kwargs["ModelName"]] = dict(described, ModelArn=arn, CreationTime=T0)
-        self.tags[arn] = {t["Key"]: t["Value"] for t in kwargs.get("Tags") or []}
-        return {"ModelArn": arn}
+        return self._create("model", kwargs)
 
     def delete_model(self, **kwargs):
-        self._call("delete_model", kwargs)
-        self.models.pop(kwargs["ModelName"])
-        return {}
+        return self._delete("model", kwargs)
 
-    # endpoint configurations
     def describe_endpoint_config(self, **kwargs):
-        self._call("describe_endpoint_config", kwargs)
-        if kwargs["EndpointConfigName"] not in self.configs:
-            raise self._missing("DescribeEndpointConfig", "endpoint configuration", kwargs["EndpointConfigName"])
-        return copy.deepcopy(self.configs[kwargs["EndpointConfigName"]])
+        return self._describe("endpoint_config", kwargs)
 
     def create_endpoint_config(self, **kwargs):
-        self._call("create_endpoint_config", kwargs)
-        arn = f"{ARN}:endpoint-config/{kwargs['EndpointConfigName']}"
-        described = {k: v for k, v in kwargs.items() if k != "Tags"}
-        self.configs[kwargs["EndpointConfigName"]] = dict(described, EndpointConfigArn=arn, CreationTime=T0)
-        self.tags[arn] = {t["Key"]: t["Value"] for t in kwargs.get("Tags") or []}
-        return {"EndpointConfigArn": arn}
+        return self._create("endpoint_config", kwargs)
 
     def delete_endpoint_config(self, **kwargs):
-        self._call("delete_endpoint_config", kwargs)
-        self.configs.pop(kwargs["EndpointConfigName"])
-        return {}
+        return self._delete("endpoint_config", kwargs)
 
     # endpoints
     def describe_endpoint(self, **kwargs):
@@ -206,7 +225,7 @@ class FakeSageMaker:
     def create_endpoint(self, **kwargs):
         self._call("create_endpoint", kwargs)
         arn = f"{ARN}:endpoint/{kwargs['EndpointName']}"
-        self.tags[arn] = {t["Key"]: t["Value"] for t in kwargs.get("Tags") or []}
+        self.tags[arn] = _tag_dict(kwargs.get("Tags"))
         return {"EndpointArn": arn}
 
     def update_endpoint(self, **kwargs):
@@ -225,7 +244,7 @@ class FakeSageMaker:
 
     def add_tags(self, **kwargs):
         self._call("add_tags", kwargs)
-        self.tags.setdefault(kwargs["ResourceArn"], {}).update({t["Key"]: t["Value"] for t in kwargs["Tags"]})
+        self.tags.setdefault(kwargs["ResourceArn"], {}).update(_tag_dict(kwargs["Tags"]))
         return {"Tags": kwargs["Tags"]}
 
     def delete_tags(self, **kwargs):
