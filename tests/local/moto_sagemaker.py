@@ -79,11 +79,9 @@ class DeploymentHook(Protocol):
 
     def verdict(self, endpoint_arn: str, config: str) -> tuple[str, str]:
         """("pending", ""), ("ready", "") or ("failed", FailureReason) for the containers of CONFIG."""
-        ...
 
     def settled(self, endpoint_arn: str, config: str, ok: bool) -> None:
         """The endpoint now runs CONFIG (OK), or stays on what it ran (a failed creation: on nothing)."""
-        ...
 
 
 _HOOK: list[DeploymentHook] = []  # the data plane's, when it runs (LOCAL_DATAPLANE=off: none, timers only)
