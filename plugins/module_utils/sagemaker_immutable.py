@@ -19,6 +19,7 @@ and how to describe, create and delete it and read its normal forms.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from ansible_collections.mlops.mlflow_aws.plugins.module_utils import sagemaker as api
@@ -31,7 +32,7 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 
-class ImmutableManager:
+class ImmutableManager(ABC):
     KIND = ""  # what messages call it: "SageMaker model"
     RESULT = ""  # the result's key: "model" (and model_name, model_arn)
     NAME_KEY = ""  # the Describe answer's name member: "ModelName"
@@ -52,20 +53,25 @@ class ImmutableManager:
         return f"{self.KIND} {self.params['name']}"
 
     # ------------------------------------------------------------ what a subclass says
+    @abstractmethod
     def describe(self) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """Each module's own (see the module docstring)."""
 
+    @abstractmethod
     def create(self, tags: dict[str, str]) -> None:
-        raise NotImplementedError
+        """Each module's own (see the module docstring)."""
 
+    @abstractmethod
     def delete(self) -> None:
-        raise NotImplementedError
+        """Each module's own (see the module docstring)."""
 
+    @abstractmethod
     def current(self, described: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+        """Each module's own (see the module docstring)."""
 
+    @abstractmethod
     def desired(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """Each module's own (see the module docstring)."""
 
     # ------------------------------------------------------------ states
     def absent(self) -> dict[str, Any] | None:
