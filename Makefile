@@ -4,7 +4,7 @@
 #   make unit         pytest tests/unit
 #   make molecule     every molecule scenario (Docker systemd containers, host network)
 #   make integration  pytest tests/integration (local AWS on moto, playbooks from the checkout; two lanes)
-#   make test         all of the above: the one command CI runs
+#   make test         all of the above (molecule beside the integration lanes): the one command CI runs
 #   make infra / infra-stop   start / stop the Docker engine, moto server and PostgreSQL the tests use
 #   make wheelhouse   download the wheels test hosts install MLflow from (air-gapped path)
 #   make demo         the main job on local AWS: apprunner.yml (or TARGET=ecs_public, ecs_private, ecs_express, beanstalk), then a real mlflow client through its URL
@@ -25,10 +25,9 @@ export ANSIBLE_FORCE_COLOR := 0
 
 # Packages the harness itself needs on a Debian controller.
 SYSTEM_PACKAGES ?= docker.io debootstrap shellcheck curl postgresql wrk haproxy nginx-light libnginx-mod-http-lua
-MOLECULE_SCENARIOS ?= $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
 .PHONY: help setup venv system-packages lint yamllint ansible-lint ruff sanity unit molecule \
-	integration test infra infra-stop images wheelhouse clean demo
+	integration integration-molecule test infra infra-stop images wheelhouse clean demo
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -77,31 +76,20 @@ infra: images
 wheelhouse: setup
 	tests/local/wheelhouse.sh build
 
-# Scenarios reach the local AWS (moto) through the variables in its env file. They run in
-# parallel lanes (scenarios in a lane one after another): each binds its own loopback addresses
-# and container names. Every scenario must be in a lane; each writes tests/output/molecule/<name>.log,
-# whose end is printed when it fails. Balanced on times measured two at a time on 2 cores:
-# ec2_playbook 441 s, mlflow_host_postgresql 384, mlflow_host_auth 280, mlflow_host_mariadb 233,
-# nginx_basic_auth 85, nginx_basic_auth_tls 84.
-MOLECULE_LANES ?= ec2_playbook,mlflow_host_mariadb,nginx_basic_auth mlflow_host_postgresql,mlflow_host_auth,nginx_basic_auth_tls
+# Scenarios in parallel lanes, each on its own loopback addresses (tests/local/molecule.sh says how;
+# MOLECULE_LANES overrides its lanes).
 molecule: infra wheelhouse
-	@missing=$$(for s in $(MOLECULE_SCENARIOS); do [[ ",$(subst $(space),$(comma),$(MOLECULE_LANES))," == *",$$s,"* ]] || echo $$s; done); \
-	if [ -n "$$missing" ]; then echo "molecule: scenarios in no lane of MOLECULE_LANES: $$missing"; exit 1; fi
-	@set -a; source tests/output/local/aws.env; source tests/output/local/postgresql.env; set +a; \
-	mkdir -p tests/output/molecule; pids=""; \
-	for lane in $(MOLECULE_LANES); do \
-	  ( for s in $${lane//,/ }; do t=$$(date +%s); \
-	      if molecule test --scenario-name "$$s" > "tests/output/molecule/$$s.log" 2>&1; then \
-	        echo "molecule $$s: passed in $$(( $$(date +%s) - t ))s"; \
-	      else echo "molecule $$s: FAILED after $$(( $$(date +%s) - t ))s; the end of its log:"; \
-	        tail -n 150 "tests/output/molecule/$$s.log"; exit 1; fi; \
-	    done ) & pids="$$pids $$!"; \
-	done; rc=0; for p in $$pids; do wait "$$p" || rc=1; done; exit $$rc
+	tests/local/molecule.sh
 
 # Two lanes at once: the end-to-end tests, and beside them the preflight-marked ones on a moto
 # server of their own (tests/local/integration.sh says how).
 integration: infra wheelhouse
 	tests/local/integration.sh
+
+# make test's last phase: the integration lanes and, in the second lane after its tests, every
+# molecule scenario (on that lane's own moto and PostgreSQL), so that they overlap the end-to-end lane.
+integration-molecule: infra wheelhouse
+	INTEGRATION_MOLECULE=1 tests/local/integration.sh
 
 LOCAL_ENV = set -a; source tests/output/local/aws.env; source tests/output/local/postgresql.env; \
 	source tests/output/local/apprunner.env; set +a
@@ -138,7 +126,7 @@ demo: infra wheelhouse
 	echo "  aws --endpoint-url \$$AWS_ENDPOINT_URL s3 ls s3://mlflow-demo-artifacts --recursive"
 
 # Each phase's wall time is printed as it ends and again at the end (tests/output/phase-times.txt).
-TEST_PHASES ?= setup lint unit infra wheelhouse molecule integration
+TEST_PHASES ?= setup lint unit infra wheelhouse integration-molecule
 test:
 	@mkdir -p tests/output; : > tests/output/phase-times.txt; start=$$(date +%s); \
 	report() { echo "== make test: phase wall times"; cat tests/output/phase-times.txt; \

@@ -17,6 +17,9 @@ import pytest
 from aws_state import client, vpc_with_subnets
 from conftest import REPO, module
 
+# Needs the control plane only: make integration runs it in the second lane (tests/local/integration.sh).
+pytestmark = pytest.mark.control_plane
+
 REGION = "us-east-1"
 LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/mlflow/0123456789abcdef/fedcba9876543210"
 LOG_GROUP = "arn:aws:logs:us-east-1:123456789012:log-group:/mlflow/api-access"

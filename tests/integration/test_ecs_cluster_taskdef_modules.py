@@ -19,6 +19,9 @@ import pytest
 from aws_state import client
 from conftest import module
 
+# Needs the control plane only: make integration runs it in the second lane (tests/local/integration.sh).
+pytestmark = pytest.mark.control_plane
+
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"
 ROLE = "arn:aws:iam::123456789012:role/mlflow-execution"
 

@@ -21,6 +21,9 @@ import pytest
 from aws_state import client, vpc_with_subnets
 from conftest import module
 
+# Needs the control plane only: make integration runs it in the second lane (tests/local/integration.sh).
+pytestmark = pytest.mark.control_plane
+
 CONTAINER = {"name": "web", "image": "nginx:1.27", "essential": True, "portMappings": [{"containerPort": 80}]}
 
 

@@ -13,6 +13,9 @@ import pytest
 from aws_state import client, vpc_with_subnets
 from conftest import module
 
+# Needs the control plane only: make integration runs it in the second lane (tests/local/integration.sh).
+pytestmark = pytest.mark.control_plane
+
 
 @pytest.fixture(scope="module")
 def net(aws_env):

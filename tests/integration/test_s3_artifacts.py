@@ -10,6 +10,9 @@ from aws_state import client
 from botocore.exceptions import ClientError
 from conftest import run
 
+# Needs the control plane only: make integration runs it in the second lane (tests/local/integration.sh).
+pytestmark = pytest.mark.control_plane
+
 PLAY = """
 - hosts: localhost
   connection: local
