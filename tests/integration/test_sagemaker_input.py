@@ -10,8 +10,10 @@ tests/unit/plugins/.
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from aws_state import snapshot
+from aws_state import client, snapshot
 from conftest import playbook
 
 pytestmark = pytest.mark.preflight
@@ -120,3 +122,34 @@ def test_good_input_passes_the_pre_flight(aws_env, tmp_path):
     assert result.returncode == 0, output[-3000:]
     assert "mlflow_stack : Artifact bucket]" in output, output[-3000:]
     assert snapshot(aws_env) == before
+
+
+def test_check_mode_after_a_teardown_that_kept_the_data(aws_env, tmp_path):
+    """A teardown keeps the web login and removes the network: check mode then plans the foundation and says
+    the target's roles and the components wait for them (their inputs would be empty), instead of failing."""
+    name, password = "sagemaker-kept", "Kept-login-9"
+    secrets = client("secretsmanager", aws_env)
+    # The login as the stack stores it: the same value, description and tags, so check mode finds nothing to change.
+    secret = secrets.create_secret(
+        Name=f"mlflow/{name}/web-login",
+        Description=f"Web login of MLflow ({name}, ecs_private)",
+        SecretString=json.dumps({"password": password, "username": "mlflow"}, sort_keys=True),
+        Tags=[{"Key": "ManagedBy", "Value": "mlops.mlflow_aws"}, {"Key": "mlflow:stack", "Value": name}],
+    )
+    try:
+        before = snapshot(aws_env)
+        extra = {**GOOD, "mlflow_stack_name": name, "s3_artifacts_bucket": f"mlflow-{name}"}
+        result = playbook(
+            "sagemaker_deploy.yml", {**extra, "mlflow_stack_web_password": password}, aws_env, tmp_path, "--check"
+        )
+        output = result.stdout + result.stderr
+        assert result.returncode == 0, output[-3000:]
+        assert "mlflow_stack : Web login kept in Secrets Manager]" in output, output[-3000:]
+        assert (
+            "Check mode: alb, api_gateway, mlflow_container, ecs_fargate, sagemaker_access, sagemaker_endpoint are"
+            " planned once the network and the web login exist"
+        ) in " ".join(output.split()), output[-3000:]
+        assert "Registered model churn" not in output, "the model was looked up with no MLflow to ask"
+        assert snapshot(aws_env) == before
+    finally:
+        secrets.delete_secret(SecretId=secret["ARN"], ForceDeleteWithoutRecovery=True)

@@ -7,12 +7,15 @@ is one more entry in TARGETS.
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 from aws_state import client, snapshot
 from conftest import changed, emulator, playbook
 
+# The web login of the stacks the teardown test leaves data of.
+PASSWORD = "Kept-login-pass-9"
 # playbook, teardown playbook, the variables a good run needs, and the App Runner emulator in use.
 TARGETS = {
     "apprunner": {
@@ -131,13 +134,19 @@ def test_check_mode_creates_nothing(target, apprunner_env, tmp_path):
     assert not [op for op in emulator("calls")["calls"] if not op.startswith(("List", "Describe"))]
 
 
-def leave_data(env: dict[str, str], name: str) -> None:
-    """What a deployment leaves that holds data: an artifact, the login secret, the database."""
+def leave_data(env: dict[str, str], name: str, target: str) -> None:
+    """What a deployment leaves that holds data: an artifact, the login secret (as the stack stores it), the
+    database."""
     bucket = f"mlflow-{name}-art"
     s3 = client("s3", env)
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="mlflow/1/model.bin", Body=b"weights")
-    client("secretsmanager", env).create_secret(Name=f"mlflow/{name}/web-login", SecretString='{"username": "u"}')
+    client("secretsmanager", env).create_secret(
+        Name=f"mlflow/{name}/web-login",
+        Description=f"Web login of MLflow ({name}, {target})",
+        SecretString=json.dumps({"password": PASSWORD, "username": "mlflow"}, sort_keys=True),
+        Tags=[{"Key": "ManagedBy", "Value": "mlops.mlflow_aws"}, {"Key": "mlflow:stack", "Value": name}],
+    )
     client("rds", env).create_db_instance(
         DBInstanceIdentifier=name,
         Engine="postgres",
@@ -148,10 +157,12 @@ def leave_data(env: dict[str, str], name: str) -> None:
     )
 
 
+# Needs the control plane only: make integration runs it in the second lane (tests/local/integration.sh).
+@pytest.mark.control_plane
 @pytest.mark.parametrize("target", TARGETS)
 def test_teardown_keeps_the_data_unless_purge(target, apprunner_env, tmp_path):
     env, name = apprunner_env, f"down-{target.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
-    leave_data(env, name)
+    leave_data(env, name, target)
     extra = {**base(target, name), "mlflow_stack_teardown_confirm": name}
 
     refused = playbook(TARGETS[target]["teardown"], {**extra, "mlflow_stack_teardown_confirm": "x"}, env, tmp_path)
@@ -165,6 +176,21 @@ def test_teardown_keeps_the_data_unless_purge(target, apprunner_env, tmp_path):
     assert any(s["DBInstanceIdentifier"] == name for s in snapshots), "no final snapshot"
     assert s3.get_object(Bucket=f"mlflow-{name}-art", Key="mlflow/1/model.bin")["Body"].read() == b"weights"
     assert f"mlflow/{name}/web-login" in {s["Name"] for s in sm.list_secrets()["SecretList"]}
+
+    # What is left can be planned: check mode plans the foundation again and says what waits for it.
+    before = snapshot(env)
+    plan = playbook(
+        TARGETS[target]["playbook"],
+        {**base(target, name), "mlflow_stack_web_password": PASSWORD},
+        env,
+        tmp_path,
+        "--check",
+    )
+    assert plan.returncode == 0, plan.stdout[-3000:]
+    assert "Check mode: nothing was created" in plan.stdout
+    if target != "ec2":  # the hosts' roles need no login ARN (they get the password)
+        assert "planned once the network and the web login exist" in " ".join(plan.stdout.split()), plan.stdout[-3000:]
+    assert snapshot(env) == before
 
     # As the teardown playbooks document it: -e mlflow_stack_purge=true, a string.
     purged = playbook(TARGETS[target]["teardown"], {**extra, "mlflow_stack_purge": "true"}, env, tmp_path)

@@ -3,7 +3,7 @@
 #   lane 1: every test marked neither preflight nor control_plane, against the local AWS of
 #           `make infra` (moto with the data plane on 4566, the App Runner emulator on 4567, PostgreSQL);
 #   lane 2: the tests marked preflight (playbooks that must stop before any change) or control_plane
-#           (modules and roles that need no data plane, container or App Runner emulator), against a
+#           (modules, roles and playbooks that need no data plane and run no container), against a
 #           second moto server and App Runner emulator of their own (PREFLIGHT_MOTO_PORT, default
 #           4600; PREFLIGHT_APPRUNNER_PORT, default 4601; state in tests/output/local-preflight;
 #           LOCAL_DATAPLANE=off). Their "nothing changed" snapshots then never see lane 1's resources.
