@@ -337,3 +337,31 @@ def test_the_emulator_serves_a_service_through_its_front_door(tmp_path, fake_doc
         assert emulator.calls == {}  # the emulator's own calls are not API calls
     finally:
         runner.remove_all()
+
+
+def test_an_emulator_removes_its_own_containers_only(tmp_path, monkeypatch):
+    """Two emulators side by side (make integration's lanes): one starting or stopping removes the containers
+    it runs, never the other one's services."""
+    removed, specs = [], []
+    monkeypatch.setattr(
+        docker_runner.containers, "remove_labelled", lambda label, value="": removed.append((label, value))
+    )
+    monkeypatch.setattr(docker_runner.containers, "run", specs.append)
+    lane1 = docker_runner.DockerRunner("us-east-1", 10, tmp_path / "lane1")
+    lane2 = docker_runner.DockerRunner("us-east-1", 10, tmp_path / "lane2")
+    monkeypatch.setattr(lane1, "wait_healthy", lambda *_args: None)
+    monkeypatch.setattr(lane1, "_open_door", lambda *_args: None)
+    image = {"ImageIdentifier": "img:1", "ImageRepositoryType": "ECR", "ImageConfiguration": {"Port": "8080"}}
+    service = {
+        "ServiceName": "svc",
+        "ServiceId": "0123456789abcdef",
+        "ServiceArn": "arn:svc",
+        "SourceConfiguration": {"ImageRepository": image},
+    }
+    lane1.start(service, "127.0.9.31")
+
+    lane2.remove_all(forget=True)
+    assert removed == [(docker_runner.OWNER_LABEL, str((tmp_path / "lane2").resolve()))]
+    labels = specs[0].labels
+    assert labels[docker_runner.LABEL] == "arn:svc"
+    assert labels[docker_runner.OWNER_LABEL] == str((tmp_path / "lane1").resolve())

@@ -27,6 +27,9 @@ from tests.local.dataplane import containers
 from . import front_door
 
 LABEL = "mlops.apprunner-emulator"
+# Which emulator runs the container (its state directory): an emulator starting or stopping removes its
+# own containers only, so that two of them (make integration's lanes) can run side by side.
+OWNER_LABEL = "mlops.apprunner-emulator.owner"
 # What the container gets in place of an instance role: the local AWS the emulator itself uses.
 _AWS_ENV = (
     "AWS_ENDPOINT_URL",
@@ -53,6 +56,7 @@ class DockerRunner:
         self.region = region
         self.health_timeout = health_timeout
         self.doors_dir = state_dir / "front-doors"
+        self.owner = str(state_dir.resolve())
         self.request_timeout = request_timeout
         self.doors: dict[str, front_door.FrontDoor] = {}  # container name -> its front door
         self.doors_lock = threading.Lock()
@@ -76,7 +80,7 @@ class DockerRunner:
             environment={**config.get("RuntimeEnvironmentVariables", {}), "PORT": inner},
             secrets=dict(config.get("RuntimeEnvironmentSecrets", {})),
             command=shlex.split(config["StartCommand"]) if config.get("StartCommand") else [],
-            labels={LABEL: service["ServiceArn"]},
+            labels={LABEL: service["ServiceArn"], OWNER_LABEL: self.owner},
             aws_environment={key: os.environ[key] for key in _AWS_ENV if key in os.environ},
         )
         try:
@@ -134,8 +138,8 @@ class DockerRunner:
         self._close_door(self.container_name(service), forget=True)
 
     def remove_all(self, forget: bool = False) -> None:
-        """Remove every service's container and close its front door (FORGET: and delete its files)."""
-        containers.remove_labelled(LABEL)
+        """Remove every container of this emulator and close its front door (FORGET: and delete its files)."""
+        containers.remove_labelled(OWNER_LABEL, self.owner)
         with self.doors_lock:
             names = list(self.doors)
         for name in names:
