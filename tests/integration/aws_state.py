@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 
 
@@ -13,6 +15,17 @@ def client(service: str, env: dict[str, str]):
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
     )
+
+
+def stack_login(env: dict[str, str], name: str, target: str, password: str) -> str:
+    """Store stack NAME's web login as the stack itself stores it (value, description, tags), so that the
+    stack finds nothing to change in it; returns its ARN."""
+    return client("secretsmanager", env).create_secret(
+        Name=f"mlflow/{name}/web-login",
+        Description=f"Web login of MLflow ({name}, {target})",
+        SecretString=json.dumps({"password": password, "username": "mlflow"}, sort_keys=True),
+        Tags=[{"Key": "ManagedBy", "Value": "mlops.mlflow_aws"}, {"Key": "mlflow:stack", "Value": name}],
+    )["ARN"]
 
 
 def snapshot(env: dict[str, str]) -> dict[str, set[str]]:

@@ -10,10 +10,8 @@ tests/unit/plugins/.
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from aws_state import client, snapshot
+from aws_state import client, snapshot, stack_login
 from conftest import playbook
 
 pytestmark = pytest.mark.preflight
@@ -128,14 +126,7 @@ def test_check_mode_after_a_teardown_that_kept_the_data(aws_env, tmp_path):
     """A teardown keeps the web login and removes the network: check mode then plans the foundation and says
     the target's roles and the components wait for them (their inputs would be empty), instead of failing."""
     name, password = "sagemaker-kept", "Kept-login-9"
-    secrets = client("secretsmanager", aws_env)
-    # The login as the stack stores it: the same value, description and tags, so check mode finds nothing to change.
-    secret = secrets.create_secret(
-        Name=f"mlflow/{name}/web-login",
-        Description=f"Web login of MLflow ({name}, ecs_private)",
-        SecretString=json.dumps({"password": password, "username": "mlflow"}, sort_keys=True),
-        Tags=[{"Key": "ManagedBy", "Value": "mlops.mlflow_aws"}, {"Key": "mlflow:stack", "Value": name}],
-    )
+    secret_arn = stack_login(aws_env, name, "ecs_private", password)
     try:
         before = snapshot(aws_env)
         extra = {**GOOD, "mlflow_stack_name": name, "s3_artifacts_bucket": f"mlflow-{name}"}
@@ -152,4 +143,4 @@ def test_check_mode_after_a_teardown_that_kept_the_data(aws_env, tmp_path):
         assert "Registered model churn" not in output, "the model was looked up with no MLflow to ask"
         assert snapshot(aws_env) == before
     finally:
-        secrets.delete_secret(SecretId=secret["ARN"], ForceDeleteWithoutRecovery=True)
+        client("secretsmanager", aws_env).delete_secret(SecretId=secret_arn, ForceDeleteWithoutRecovery=True)

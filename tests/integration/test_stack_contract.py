@@ -7,11 +7,10 @@ is one more entry in TARGETS.
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
-from aws_state import client, snapshot
+from aws_state import client, snapshot, stack_login
 from conftest import changed, emulator, playbook
 
 # The web login of the stacks the teardown test leaves data of.
@@ -141,12 +140,7 @@ def leave_data(env: dict[str, str], name: str, target: str) -> None:
     s3 = client("s3", env)
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="mlflow/1/model.bin", Body=b"weights")
-    client("secretsmanager", env).create_secret(
-        Name=f"mlflow/{name}/web-login",
-        Description=f"Web login of MLflow ({name}, {target})",
-        SecretString=json.dumps({"password": PASSWORD, "username": "mlflow"}, sort_keys=True),
-        Tags=[{"Key": "ManagedBy", "Value": "mlops.mlflow_aws"}, {"Key": "mlflow:stack", "Value": name}],
-    )
+    stack_login(env, name, target, PASSWORD)
     client("rds", env).create_db_instance(
         DBInstanceIdentifier=name,
         Engine="postgres",
