@@ -1,6 +1,7 @@
 -- wrk script for bench/load.py: every thread has one connection and one MLflow run, and logs one
 -- metric value per request with an increasing step, so each response belongs to a known step.
--- Acknowledged steps (HTTP 200) and error counts per status go to the file load.py reads back.
+-- Acknowledged steps (HTTP 200), the second each was acknowledged in, and error counts per status go
+-- to the file load.py reads back.
 local config = dofile(os.getenv("LOAD_CONFIG"))
 local threads = {}
 local counter = 0
@@ -16,6 +17,7 @@ function init(args)
    step = 0
    current = 0
    acked = {}
+   acked_at = {}
    statuses = {}
 end
 
@@ -32,6 +34,7 @@ end
 function response(status, headers, body)
    if status == 200 then
       acked[#acked + 1] = current
+      acked_at[#acked_at + 1] = os.time()
    else
       statuses[tostring(status)] = (statuses[tostring(status)] or 0) + 1
    end
@@ -42,9 +45,10 @@ function done(summary, latency, requests)
    out:write("{\"threads\": [")
    for i, thread in ipairs(threads) do
       local acks = thread:get("acked")
+      local times = thread:get("acked_at")
       local codes = thread:get("statuses")
       out:write(i > 1 and "," or "", "{\"run_id\": \"", thread:get("run_id"), "\", \"acked\": [",
-         table.concat(acks, ","), "], \"statuses\": {")
+         table.concat(acks, ","), "], \"acked_at\": [", table.concat(times, ","), "], \"statuses\": {")
       local first = true
       for code, n in pairs(codes) do
          out:write(first and "" or ",", "\"", code, "\": ", n)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import itertools
 import json
 import os
 import shutil
@@ -109,17 +110,31 @@ class ConnectionSampler(threading.Thread):
                 self.peak = max(self.peak, int(result.stdout.strip()))
 
 
-def disrupt(at: float, command: str, log: list[str]) -> threading.Timer:
+def disrupt(at: float, command: str, log: list[str], spans: list[tuple[float, float]]) -> threading.Timer:
     def fire() -> None:
-        started = time.monotonic()
+        started = time.time()
         result = subprocess.run(command, shell=True, capture_output=True, text=True, check=False)  # noqa: S602
-        log.append(
-            f"disruption at {at:.0f}s: {command!r} -> rc {result.returncode} in {time.monotonic() - started:.1f}s"
-        )
+        spans.append((started, time.time()))
+        log.append(f"disruption at {at:.0f}s: {command!r} -> rc {result.returncode} in {time.time() - started:.1f}s")
 
     timer = threading.Timer(at, fire)
     timer.start()
     return timer
+
+
+def around_disruptions(acked_at: list[int], spans: list[tuple[float, float]]) -> dict:
+    """Writes acknowledged before the first disruption began and after the last one ended (wrk's
+    clock has whole seconds, so a write in the second a disruption began or ended counts in
+    neither), and the longest time the clients saw no write acknowledged: the outage."""
+    if not spans:
+        return {}
+    began, ended = min(start for start, _end in spans), max(end for _start, end in spans)
+    seconds = sorted(set(acked_at))
+    return {
+        "acknowledged_before_disruption": sum(1 for second in acked_at if second < int(began)),
+        "acknowledged_after_disruption": sum(1 for second in acked_at if second > int(ended)),
+        "longest_pause_s": max((b - a - 1 for a, b in itertools.pairwise(seconds)), default=0),
+    }
 
 
 def main() -> int:  # noqa: PLR0915 - one linear procedure
@@ -157,6 +172,7 @@ def main() -> int:  # noqa: PLR0915 - one linear procedure
         sampler = ConnectionSampler(Path(args.pg_uri_file).read_text().strip())
         sampler.start()
     events: list[str] = []
+    spans: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory(prefix="mlflow-load-") as tmp:
         output = Path(tmp, "result.json")
         config = Path(tmp, "config.lua")
@@ -165,7 +181,7 @@ def main() -> int:  # noqa: PLR0915 - one linear procedure
             f'authorization = "{api.authorization}", epoch_ms = {int(time.time() * 1000)}, output = "{output}"}}\n'
         )
         config.chmod(0o600)
-        timers = [disrupt(at, cmd, events) for at, cmd in zip(args.disrupt_at, args.disrupt_cmd, strict=True)]
+        timers = [disrupt(at, cmd, events, spans) for at, cmd in zip(args.disrupt_at, args.disrupt_cmd, strict=True)]
         wrk = subprocess.run(
             [
                 "wrk",
@@ -197,9 +213,11 @@ def main() -> int:  # noqa: PLR0915 - one linear procedure
 
     acked = lost = 0
     statuses: dict[str, int] = {}
+    acked_at: list[int] = []
     for thread in result["threads"]:
         stored = api.history(thread["run_id"])
         acked += len(thread["acked"])
+        acked_at += thread["acked_at"]
         lost += len(set(thread["acked"]) - stored)
         for code, count in thread["statuses"].items():
             statuses[code] = statuses.get(code, 0) + count
@@ -218,6 +236,8 @@ def main() -> int:  # noqa: PLR0915 - one linear procedure
         "lost_acknowledged_writes": lost,
         "peak_db_connections": sampler.peak if sampler else None,
         "events": events,
+        "acknowledged_by_second": {str(second): acked_at.count(second) for second in sorted(set(acked_at))},
+        **around_disruptions(acked_at, spans),
     }
     print(
         f"{args.clients} clients, {seconds:.0f} s: {result['requests']} requests, "
@@ -227,6 +247,12 @@ def main() -> int:  # noqa: PLR0915 - one linear procedure
     print(f"acknowledged writes: {acked}; lost: {lost}; peak DB connections: {figures['peak_db_connections']}")
     for event in events:
         print(event)
+    if spans:
+        print(
+            f"acknowledged before the first disruption: {figures['acknowledged_before_disruption']}; "
+            f"after the last one ended: {figures['acknowledged_after_disruption']}; "
+            f"longest pause without one: {figures['longest_pause_s']} s"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     return 0 if lost == 0 else 1

@@ -4,12 +4,14 @@ MLflow process is killed under load (the full 64 clients x 5 minutes run is a be
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import shlex
 import subprocess
 import time
 import urllib.error
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -140,6 +142,7 @@ def wait_healthy(timeout: float = 180) -> None:
 
 
 def load(work: Path, disruption: str, env: dict[str, str]) -> dict:
+    """32 clients for 40 s, the disruption at 10 s: the rest is the time to come back under load."""
     figures = work / f"figures-{time.monotonic_ns()}.json"
     result = run(
         [
@@ -154,7 +157,7 @@ def load(work: Path, disruption: str, env: dict[str, str]) -> dict:
             "--clients",
             "32",
             "--seconds",
-            "30",
+            "40",
             "--disrupt-at",
             "10",
             "--disrupt-cmd",
@@ -171,10 +174,18 @@ def load(work: Path, disruption: str, env: dict[str, str]) -> dict:
     return json.loads(figures.read_text())
 
 
+def assert_writes_around_the_disruption(figures: dict) -> None:
+    """Writes were acknowledged before the disruption and again after it, under the same load: the
+    read-back covers both sides, and the server came back by itself. (How many is a figure for
+    bench/, not a pass mark: it depends on what else the machine runs.)"""
+    assert figures["acknowledged_before_disruption"] > 0, figures
+    assert figures["acknowledged_after_disruption"] > 0, f"no write was acknowledged after the disruption: {figures}"
+
+
 def test_postgresql_restart_under_load_loses_no_acknowledged_write(server, aws_env):
     figures = load(server, str(REPO / "tests/local/postgresql.sh") + " restart", aws_env)
     assert figures["lost_acknowledged_writes"] == 0
-    assert figures["acknowledged"] > 500, figures
+    assert_writes_around_the_disruption(figures)
     assert "rc 0" in figures["events"][0], figures["events"]
     # Requests during the outage fail fast and clearly (a 5xx), none hangs.
     assert set(figures["errors_by_status"]) <= {"500", "502", "503", "504"}, figures
@@ -187,9 +198,16 @@ def test_mlflow_killed_under_load_loses_no_acknowledged_write(server, aws_env):
     figures = load(server, f"docker exec {NAME} sh -c {shlex.quote(KILL_SERVER)}", aws_env)
     wait_healthy()
     assert figures["lost_acknowledged_writes"] == 0
-    assert figures["acknowledged"] > 500, figures
+    assert_writes_around_the_disruption(figures)
     assert figures["socket_errors"]["timeout"] == 0, figures
-    restarts = subprocess.run(
-        ["docker", "inspect", "-f", "{{.RestartCount}}", NAME], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    restarts, started = subprocess.run(
+        ["docker", "inspect", "-f", "{{.RestartCount}} {{.State.StartedAt}}", NAME],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert int(restarts) >= 1, "the kill did not take the container down"
+    # The restarted container took writes under the same load (its StartedAt has nanoseconds).
+    restarted = datetime.fromisoformat(re.sub(r"(\.\d{6})\d*", r"\1", started)).timestamp()
+    after = sum(n for second, n in figures["acknowledged_by_second"].items() if int(second) > restarted)
+    assert after > 0, f"no write was acknowledged after the container restarted at {started}: {figures}"
