@@ -23,6 +23,12 @@ ENVFILE="$LOCAL_STATE_DIR/aws.env"
 # /moto-api/data.json answers 500 once an RDS instance exists (moto 5.2 serialises a write-only
 # property); the dashboard page is cheap and always there.
 healthy() { curl -fs -o /dev/null "$URL/moto-api/"; }
+# While it starts: a server that exited (the data plane refused to start, say) ends the wait with its
+# reason (on fd 3, the caller's stderr: wait_for silences the check's own).
+started() {
+    kill -0 "$(cat "$PIDFILE")" 2>/dev/null || die "the moto server exited: $(tail -n 3 "$LOGFILE")" 2>&3
+    healthy
+}
 
 write_env() {
     cat >"$ENVFILE" <<ENV
@@ -49,7 +55,8 @@ start() {
         # attaches AmazonECSInfrastructureRoleforExpressGatewayServices.
         MOTO_IAM_LOAD_MANAGED_POLICIES=true setsid "${server[@]}" -H "$MOTO_HOST" -p "$MOTO_PORT" >"$LOGFILE" 2>&1 </dev/null &
         echo $! >"$PIDFILE"
-        wait_for "moto server at $URL" 60 healthy
+        exec 3>&2
+        wait_for "moto server at $URL" 60 started
         log "local AWS: ready (pid $(cat "$PIDFILE"))"
     fi
     write_env

@@ -52,7 +52,7 @@ from moto.server import main  # noqa: E402
 
 from tests.local import moto_calls, moto_sagemaker, moto_sagemaker_runtime  # noqa: E402
 from tests.local.dataplane import beanstalk, containers, express, moto_patches  # noqa: E402
-from tests.local.dataplane.plane import DataPlane  # noqa: E402
+from tests.local.dataplane.plane import DataPlane, MachineTaken, claim_machine  # noqa: E402
 
 
 def backend_modify_db_proxy(self: RDSBackend, name: str, changes: dict):
@@ -116,6 +116,11 @@ def start_data_plane(argv: list[str]) -> None:
         )
     state_dir = Path(os.environ.get("LOCAL_STATE_DIR", ROOT / "tests/output/local")) / "dataplane"
     state_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        machine = claim_machine(state_dir)
+    except MachineTaken as exc:
+        sys.exit(f"local data plane: {exc}")
+    atexit.register(machine.close)  # atexit runs last in, first out: released after the plane's close
     plane = DataPlane(_address(argv), state_dir)
     atexit.register(plane.close)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

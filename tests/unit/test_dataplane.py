@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from tests.local.dataplane import containers  # noqa: E402
 from tests.local.dataplane.alb import AlbPlane  # noqa: E402
 from tests.local.dataplane.hosts import HostsBlock  # noqa: E402
+from tests.local.dataplane.plane import MachineTaken, claim_machine  # noqa: E402
 
 FORWARD_ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/tasks/0123456789abcdef"
 
@@ -173,3 +174,16 @@ def test_all_targets_get_requests_when_none_is_healthy(plane):
         {"10.0.3.3": "127.0.2.8"},
     )
     assert "server t0 127.0.2.8:8080" in text
+
+
+def test_one_data_plane_per_machine(tmp_path):
+    """Its address ranges, /etc/hosts block and containers are the machine's: a second plane is refused,
+    naming the first, and may start once the first has gone."""
+    lock = tmp_path / "dataplane.lock"
+    first = claim_machine(tmp_path / "first", lock)
+    with pytest.raises(MachineTaken, match=r"pid \d+, state .*/first\b.*LOCAL_DATAPLANE=off"):
+        claim_machine(tmp_path / "second", lock)
+    first.close()
+    second = claim_machine(tmp_path / "second", lock)
+    assert lock.read_text().endswith("/second\n")
+    second.close()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import shutil
 import threading
 import time
@@ -29,6 +31,34 @@ TASK_ADDRESSES = "127.0.2.1-127.0.2.254"
 BALANCER_ADDRESSES = "127.0.3.1-127.0.3.254"
 API_ADDRESSES = "127.0.4.1-127.0.4.254"
 SAGEMAKER_ADDRESSES = "127.0.5.1-127.0.5.254"
+# Those ranges, the /etc/hosts block and the labelled containers belong to the machine: one data plane at a time.
+MACHINE_LOCK = Path("/run/lock/mlops-local-dataplane.lock")
+
+
+class MachineTaken(Exception):
+    """Another process runs a data plane on this machine."""
+
+
+def claim_machine(state_dir: Path, lock: Path = MACHINE_LOCK):
+    """Hold LOCK (an flock, released when the process ends) for the data plane of STATE_DIR; the file
+    says who holds it. Raises MachineTaken, naming the holder, when another process does."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    handle = lock.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise MachineTaken(
+            f"another moto server runs the data plane on this machine ({holder}); its loopback ranges, "
+            "/etc/hosts block and containers are the machine's. Stop it (tests/local/moto.sh stop with its "
+            "LOCAL_STATE_DIR and MOTO_PORT) or start this one with LOCAL_DATAPLANE=off"
+        ) from None
+    handle.truncate(0)
+    handle.write(f"pid {os.getpid()}, state {state_dir}\n")
+    handle.flush()
+    return handle
 
 
 def _role_allows(role_arn: str, action: str, resource: str) -> bool:
