@@ -30,6 +30,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 LUA = Path(__file__).with_name("load.lua")
@@ -114,25 +115,26 @@ def disrupt(at: float, command: str, log: list[str], spans: list[tuple[float, fl
     def fire() -> None:
         started = time.time()
         result = subprocess.run(command, shell=True, capture_output=True, text=True, check=False)  # noqa: S602
-        spans.append((started, time.time()))
-        log.append(f"disruption at {at:.0f}s: {command!r} -> rc {result.returncode} in {time.time() - started:.1f}s")
+        ended = time.time()
+        spans.append((started, ended))
+        log.append(f"disruption at {at:.0f}s: {command!r} -> rc {result.returncode} in {ended - started:.1f}s")
 
     timer = threading.Timer(at, fire)
     timer.start()
     return timer
 
 
-def around_disruptions(acked_at: list[int], spans: list[tuple[float, float]]) -> dict:
+def around_disruptions(by_second: Counter[int], spans: list[tuple[float, float]]) -> dict:
     """Writes acknowledged before the first disruption began and after the last one ended (wrk's
     clock has whole seconds, so a write in the second a disruption began or ended counts in
     neither), and the longest time the clients saw no write acknowledged: the outage."""
     if not spans:
         return {}
     began, ended = min(start for start, _end in spans), max(end for _start, end in spans)
-    seconds = sorted(set(acked_at))
+    seconds = sorted(by_second)
     return {
-        "acknowledged_before_disruption": sum(1 for second in acked_at if second < int(began)),
-        "acknowledged_after_disruption": sum(1 for second in acked_at if second > int(ended)),
+        "acknowledged_before_disruption": sum(n for second, n in by_second.items() if second < int(began)),
+        "acknowledged_after_disruption": sum(n for second, n in by_second.items() if second > int(ended)),
         "longest_pause_s": max((b - a - 1 for a, b in itertools.pairwise(seconds)), default=0),
     }
 
@@ -213,11 +215,11 @@ def main() -> int:  # noqa: PLR0915 - one linear procedure
 
     acked = lost = 0
     statuses: dict[str, int] = {}
-    acked_at: list[int] = []
+    by_second: Counter[int] = Counter()  # acknowledged writes per second (wrk's clock)
     for thread in result["threads"]:
         stored = api.history(thread["run_id"])
         acked += len(thread["acked"])
-        acked_at += thread["acked_at"]
+        by_second.update(thread["acked_at"])
         lost += len(set(thread["acked"]) - stored)
         for code, count in thread["statuses"].items():
             statuses[code] = statuses.get(code, 0) + count
@@ -236,8 +238,8 @@ def main() -> int:  # noqa: PLR0915 - one linear procedure
         "lost_acknowledged_writes": lost,
         "peak_db_connections": sampler.peak if sampler else None,
         "events": events,
-        "acknowledged_by_second": {str(second): acked_at.count(second) for second in sorted(set(acked_at))},
-        **around_disruptions(acked_at, spans),
+        "acknowledged_by_second": {str(second): by_second[second] for second in sorted(by_second)},
+        **around_disruptions(by_second, spans),
     }
     print(
         f"{args.clients} clients, {seconds:.0f} s: {result['requests']} requests, "

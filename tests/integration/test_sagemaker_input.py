@@ -124,35 +124,45 @@ def test_good_input_passes_the_pre_flight(aws_env, tmp_path):
     assert snapshot(aws_env) == before
 
 
-def test_check_mode_after_a_teardown_that_kept_the_data(aws_env, tmp_path):
-    """A teardown keeps the web login and removes the network: check mode then plans the foundation and says
-    the target's roles and the components wait for them (their inputs would be empty), instead of failing."""
-    name, password = "sagemaker-kept", "Kept-login-9"
+def check_mode_waits_for_the_network(aws_env, tmp_path, name: str, **extra) -> str:
+    """Check mode on stack NAME, whose web login exists: it must pass, plan the foundation, say that the target's
+    roles and the components wait for the network and the login, ask no MLflow and create nothing. The output."""
+    password = f"{name.title()}-login-9"
     secret_arn = stack_login(aws_env, name, "ecs_private", password)
     try:
         before = snapshot(aws_env)
-        extra = {**GOOD, "mlflow_stack_name": name, "s3_artifacts_bucket": f"mlflow-{name}"}
-        result = playbook(
-            "sagemaker_deploy.yml", {**extra, "mlflow_stack_web_password": password}, aws_env, tmp_path, "--check"
-        )
-        output = result.stdout + result.stderr
+        variables = {
+            **GOOD,
+            "mlflow_stack_name": name,
+            "s3_artifacts_bucket": f"mlflow-{name}",
+            "mlflow_stack_web_password": password,
+            **extra,
+        }
+        result = playbook("sagemaker_deploy.yml", variables, aws_env, tmp_path, "--check")
+        output = " ".join((result.stdout + result.stderr).split())
         assert result.returncode == 0, output[-3000:]
         assert "mlflow_stack : Web login kept in Secrets Manager]" in output, output[-3000:]
         assert (
             "Check mode: alb, api_gateway, mlflow_container, ecs_fargate, sagemaker_access, sagemaker_endpoint are"
             " planned once the network and the web login exist"
-        ) in " ".join(output.split()), output[-3000:]
+        ) in output, output[-3000:]
         assert "Registered model churn" not in output, "the model was looked up with no MLflow to ask"
         assert snapshot(aws_env) == before
+        return output
     finally:
         client("secretsmanager", aws_env).delete_secret(SecretId=secret_arn, ForceDeleteWithoutRecovery=True)
+
+
+def test_check_mode_after_a_teardown_that_kept_the_data(aws_env, tmp_path):
+    """A teardown keeps the web login and removes the network: check mode then plans the foundation and says
+    the target's roles and the components wait for them (their inputs would be empty), instead of failing."""
+    check_mode_waits_for_the_network(aws_env, tmp_path, "sagemaker-kept")
 
 
 def test_check_mode_with_an_adopted_vpc_before_the_first_run(aws_env, tmp_path):
     """A VPC of the user's (aws_network_vpc_id and subnets) and the web login exist, the servers' security
     group not yet: check mode plans the group and the foundation and says the target's roles and the components
     wait for the network and the login, instead of failing on a group with no ID (it did: NoneType has no len)."""
-    name, password = "sagemaker-adopted", "Adopted-login-9"
     ec2 = client("ec2", aws_env)
     vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
     subnets = [
@@ -161,31 +171,18 @@ def test_check_mode_with_an_adopted_vpc_before_the_first_run(aws_env, tmp_path):
         ]
         for index, zone in enumerate("abab")
     ]
-    secret_arn = stack_login(aws_env, name, "ecs_private", password)
     try:
-        before = snapshot(aws_env)
-        extra = {
-            **GOOD,
-            "mlflow_stack_name": name,
-            "s3_artifacts_bucket": f"mlflow-{name}",
-            "mlflow_stack_web_password": password,
-            "aws_network_vpc_id": vpc,
-            "aws_network_public_subnet_ids": subnets[:2],
-            "aws_network_private_subnet_ids": subnets[2:],
-        }
-        result = playbook("sagemaker_deploy.yml", extra, aws_env, tmp_path, "--check")
-        output = " ".join((result.stdout + result.stderr).split())
-        assert result.returncode == 0, output[-3000:]
+        output = check_mode_waits_for_the_network(
+            aws_env,
+            tmp_path,
+            "sagemaker-adopted",
+            aws_network_vpc_id=vpc,
+            aws_network_public_subnet_ids=subnets[:2],
+            aws_network_private_subnet_ids=subnets[2:],
+        )
         assert "aws_network : Take the given VPC and subnets] " in output, output[-3000:]
         assert re.search(r"Security group of the MLflow hosts \([^]]*\] \**\s*changed", output), output[-3000:]
-        assert (
-            "Check mode: alb, api_gateway, mlflow_container, ecs_fargate, sagemaker_access, sagemaker_endpoint are"
-            " planned once the network and the web login exist"
-        ) in output, output[-3000:]
-        assert "Registered model churn" not in output, "the model was looked up with no MLflow to ask"
-        assert snapshot(aws_env) == before
     finally:
-        client("secretsmanager", aws_env).delete_secret(SecretId=secret_arn, ForceDeleteWithoutRecovery=True)
         for subnet in subnets:
             ec2.delete_subnet(SubnetId=subnet)
         ec2.delete_vpc(VpcId=vpc)
