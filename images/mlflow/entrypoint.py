@@ -319,7 +319,7 @@ def healthcheck(env: dict[str, str]) -> int:
         return 1
 
 
-def main() -> int:  # noqa: PLR0915 - one linear start-up sequence
+def main() -> int:
     env = dict(os.environ)
     port = env.get("PORT") or "8080"
     listen = env.get("LISTEN_ADDRESS") or "0.0.0.0"  # noqa: S104 - the container's published port
@@ -381,10 +381,23 @@ def main() -> int:  # noqa: PLR0915 - one linear start-up sequence
         user="mlflow",
         group="mlflow",
         cwd="/var/lib/mlflow",
+        process_group=0,  # its own group: supervise() can stop gunicorn with it
     )
     (RUN_DIR / "server.pid").write_text(f"{server.pid}\n")
     nginx = subprocess.Popen(["nginx", "-c", str(RUN_DIR / "nginx.conf"), "-g", "daemon off;"])
-    children = [server, nginx]
+    return supervise(server, nginx)
+
+
+def supervise(server: subprocess.Popen, nginx: subprocess.Popen, grace: float = 25) -> int:
+    """Run until SIGTERM/SIGINT or until either process exits; returns the container's status.
+
+    A signal stops both gracefully: nginx finishes the requests it holds (SIGQUIT) and `mlflow
+    server` passes SIGTERM on to gunicorn, whose workers finish theirs; the container exits 0.
+    If either exits by itself, the container goes down at once (status 1) so the platform replaces
+    it: nginx stops fast (SIGTERM) and the server's whole process group is killed. A killed `mlflow
+    server` leaves its gunicorn behind, still answering through nginx while the container neither
+    serves reliably nor restarts (on a busy host, for 30 s). `server` must lead its own process
+    group (Popen's process_group=0)."""
     stopping = False
 
     def stop(signum: int, _frame: object) -> None:
@@ -398,17 +411,27 @@ def main() -> int:  # noqa: PLR0915 - one linear start-up sequence
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    while all(child.poll() is None for child in children):
+    while not stopping and server.poll() is None and nginx.poll() is None:
         time.sleep(0.5)
-    if not stopping:
-        log("a process exited unexpectedly; stopping the other")
-        stop(signal.SIGTERM, None)
-    for child in children:
+    crashed = not stopping
+    if crashed:
+        exited = server if server.poll() is not None else nginx
+        name = "mlflow server" if exited is server else "nginx"
+        log(f"{name} exited unexpectedly (status {exited.returncode}); stopping the rest now")
+        if nginx.poll() is None:
+            nginx.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+    for child in (server, nginx):
         try:
-            child.wait(timeout=25)
+            child.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             child.kill()
-    return 0 if stopping else 1
+            child.wait()
+    # Whatever of the server's group is left (workers of a server that did not wait for them).
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)
+    return 1 if crashed else 0
 
 
 if __name__ == "__main__":
