@@ -388,16 +388,17 @@ def main() -> int:
     return supervise(server, nginx)
 
 
-def supervise(server: subprocess.Popen, nginx: subprocess.Popen, grace: float = 25) -> int:
+def supervise(server: subprocess.Popen, nginx: subprocess.Popen, grace: float = 28) -> int:
     """Run until SIGTERM/SIGINT or until either process exits; returns the container's status.
 
     A signal stops both gracefully: nginx finishes the requests it holds (SIGQUIT) and `mlflow
-    server` passes SIGTERM on to gunicorn, whose workers finish theirs; the container exits 0.
-    If either exits by itself, the container goes down at once (status 1) so the platform replaces
-    it: nginx stops fast (SIGTERM) and the server's whole process group is killed. A killed `mlflow
-    server` leaves its gunicorn behind, still answering through nginx while the container neither
-    serves reliably nor restarts (on a busy host, for 30 s). `server` must lead its own process
-    group (Popen's process_group=0)."""
+    server` passes SIGTERM on to gunicorn, whose workers finish theirs (gunicorn's graceful timeout
+    is 25 s); both get `grace` seconds in all, under ECS's default 30 s stop timeout, and the
+    container exits 0. If either exits by itself, the container goes down at once (status 1) so the
+    platform replaces it: nginx stops fast (SIGTERM) and the server's whole process group is killed.
+    A killed `mlflow server` leaves its gunicorn behind, still answering through nginx while the
+    container neither serves reliably nor restarts (on a busy host, for 30 s). `server` must lead
+    its own process group (Popen's process_group=0)."""
     stopping = False
 
     def stop(signum: int, _frame: object) -> None:
@@ -411,26 +412,31 @@ def supervise(server: subprocess.Popen, nginx: subprocess.Popen, grace: float = 
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    while not stopping and server.poll() is None and nginx.poll() is None:
+    crashed = False
+    while not stopping:
+        exited = next((child for child in (server, nginx) if child.poll() is not None), None)
+        if exited is not None:
+            # Decided here, so that a stop signal arriving now cannot turn the crash into a clean stop.
+            crashed = True
+            name = "mlflow server" if exited is server else "nginx"
+            log(f"{name} exited unexpectedly (status {exited.returncode}); stopping the rest now")
+            if nginx.poll() is None:
+                nginx.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+            break
         time.sleep(0.5)
-    crashed = not stopping
-    if crashed:
-        exited = server if server.poll() is not None else nginx
-        name = "mlflow server" if exited is server else "nginx"
-        log(f"{name} exited unexpectedly (status {exited.returncode}); stopping the rest now")
-        if nginx.poll() is None:
-            nginx.terminate()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGKILL)
+    deadline = time.monotonic() + grace
     for child in (server, nginx):
         try:
-            child.wait(timeout=grace)
+            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-    # Whatever of the server's group is left (workers of a server that did not wait for them).
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.pid, signal.SIGKILL)
+        if child is server:
+            # `mlflow server` returns once gunicorn has: what is left of its group is orphaned.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
     return 1 if crashed else 0
 
 
