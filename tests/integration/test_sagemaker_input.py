@@ -14,7 +14,7 @@ import re
 
 import pytest
 from aws_state import client, snapshot, stack_login
-from conftest import playbook
+from conftest import playbook, run
 
 pytestmark = pytest.mark.preflight
 
@@ -144,7 +144,7 @@ def check_mode_waits_for_the_network(aws_env, tmp_path, name: str, **extra) -> s
         assert "mlflow_stack : Web login kept in Secrets Manager]" in output, output[-3000:]
         assert (
             "Check mode: alb, api_gateway, mlflow_container, ecs_fargate, sagemaker_access, sagemaker_endpoint are"
-            " planned once the network and the web login exist"
+            " planned once the network, the database and the web login exist"
         ) in output, output[-3000:]
         assert "Registered model churn" not in output, "the model was looked up with no MLflow to ask"
         assert snapshot(aws_env) == before
@@ -186,3 +186,88 @@ def test_check_mode_with_an_adopted_vpc_before_the_first_run(aws_env, tmp_path):
         for subnet in subnets:
             ec2.delete_subnet(SubnetId=subnet)
         ec2.delete_vpc(VpcId=vpc)
+
+
+# What a first run of the ecs_private stack NAME makes before its target's roles, made by the roles alone
+# (entry main, or absent for all of it): the artifact bucket, the network and, unless no_db, the database (gp2:
+# moto leaves StorageThroughput out of gp3 instances, which rds_instance reads).
+FOUNDATION = """
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  tasks:
+    - ansible.builtin.include_role: {name: mlops.mlflow_aws.rds_backend, tasks_from: absent}
+      vars: {rds_backend_identifier: "{{ name }}", rds_backend_purge: true}
+      when: entry == 'absent' and not no_db | bool
+    - ansible.builtin.include_role: {name: mlops.mlflow_aws.s3_artifacts}
+      vars: {s3_artifacts_bucket: "{{ bucket }}"}
+      when: entry == 'main'
+    - ansible.builtin.include_role: {name: mlops.mlflow_aws.aws_network, tasks_from: "{{ entry }}"}
+      vars:
+        aws_network_name: "{{ name }}"
+        aws_network_endpoints: [ecr.api, ecr.dkr, s3, secretsmanager, logs]
+    - ansible.builtin.include_role: {name: mlops.mlflow_aws.rds_backend}
+      vars:
+        rds_backend_identifier: "{{ name }}"
+        rds_backend_storage_type: gp2
+        rds_backend_vpc_id: "{{ aws_network_resources.vpc_id }}"
+        rds_backend_subnet_ids: "{{ aws_network_resources.private_subnet_ids }}"
+        rds_backend_allowed_security_groups: ["{{ aws_network_resources.host_security_group_id }}"]
+      when: entry == 'main' and not no_db | bool
+    - ansible.builtin.include_role: {name: mlops.mlflow_aws.s3_artifacts}
+      vars: {s3_artifacts_bucket: "{{ bucket }}", s3_artifacts_state: absent, s3_artifacts_purge: true}
+      when: entry == 'absent'
+"""
+
+
+@pytest.mark.parametrize("database", [False, True], ids=["no database", "database"])
+def test_check_mode_on_a_first_run_that_stopped_after_the_network(aws_env, tmp_path, database):
+    """A first run stopped after the network and the web login, before (no database) or after the database:
+    check mode passes and creates nothing. Without the database the target's roles and the components wait for
+    it (they would need its secret's ARN: they failed on it). With it, the foundation, the target's roles and
+    the access are planned and the endpoint waits for MLflow to answer, since its model version is read from
+    MLflow: no server is asked."""
+    name = "sagemaker-db" if database else "sagemaker-nodb"
+    password = f"{name.title()}-login-9"
+    (tmp_path / "foundation.yml").write_text(FOUNDATION)
+    command = ["ansible-playbook", "-i", "localhost,", str(tmp_path / "foundation.yml"), "-e", f"name={name}"]
+    command += ["-e", f"no_db={not database}", "-e", f"bucket=mlflow-{name}"]
+    made = run([*command, "-e", "entry=main"], aws_env)
+    assert made.returncode == 0, made.stdout[-3000:]
+    secret_arn = stack_login(aws_env, name, "ecs_private", password)
+    try:
+        before = snapshot(aws_env)
+        variables = {
+            **GOOD,
+            "mlflow_stack_name": name,
+            "s3_artifacts_bucket": f"mlflow-{name}",
+            "mlflow_stack_web_password": password,
+            "rds_backend_storage_type": "gp2",
+        }
+        result = playbook("sagemaker_deploy.yml", variables, aws_env, tmp_path, "--check")
+        output = " ".join((result.stdout + result.stderr).split())
+        assert result.returncode == 0, output[-3000:]
+        waits = (
+            "Check mode: alb, api_gateway, mlflow_container, ecs_fargate, sagemaker_access, sagemaker_endpoint are"
+            " planned once the network, the database and the web login exist"
+        )
+        endpoint_waits = (
+            "Check mode: the SageMaker endpoint is planned once MLflow answers at its URL, since the model version"
+            " and its files are read from MLflow."
+        )
+        planned = ("ecs_fargate : Cluster, task definition and service]", "sagemaker_access : Execution role")
+        assert "rds_backend : " in output, output[-3000:]
+        if database:
+            assert waits not in output and endpoint_waits in output, output[-3000:]
+            assert all(task in output for task in planned), output[-3000:]
+        else:
+            assert waits in output and endpoint_waits not in output, output[-3000:]
+            assert not any(task in output for task in planned), output[-3000:]
+        assert "Registered model churn" not in output, "the model was looked up with no MLflow to ask"
+        assert snapshot(aws_env) == before
+    finally:
+        client("secretsmanager", aws_env).delete_secret(SecretId=secret_arn, ForceDeleteWithoutRecovery=True)
+        removed = run([*command, "-e", "entry=absent"], aws_env)
+        assert removed.returncode == 0, removed.stdout[-3000:]

@@ -183,7 +183,8 @@ def test_teardown_keeps_the_data_unless_purge(target, apprunner_env, tmp_path):
     assert plan.returncode == 0, plan.stdout[-3000:]
     assert "Check mode: nothing was created" in plan.stdout
     if target != "ec2":  # the hosts' roles need no login ARN (they get the password)
-        assert "planned once the network and the web login exist" in " ".join(plan.stdout.split()), plan.stdout[-3000:]
+        waits = "planned once the network, the database and the web login exist"
+        assert waits in " ".join(plan.stdout.split()), plan.stdout[-3000:]
     assert snapshot(env) == before
 
     # As the teardown playbooks document it: -e mlflow_stack_purge=true, a string.
