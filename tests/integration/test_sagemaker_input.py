@@ -10,10 +10,11 @@ tests/unit/plugins/.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
-from aws_state import client, snapshot, stack_login
+from aws_state import client, snapshot, stack_login, vpc_with_subnets
 from conftest import playbook, run
 
 pytestmark = pytest.mark.preflight
@@ -124,9 +125,19 @@ def test_good_input_passes_the_pre_flight(aws_env, tmp_path):
     assert snapshot(aws_env) == before
 
 
-def check_mode_waits_for_the_network(aws_env, tmp_path, name: str, **extra) -> str:
-    """Check mode on stack NAME, whose web login exists: it must pass, plan the foundation, say that the target's
-    roles and the components wait for the network and the login, ask no MLflow and create nothing. The output."""
+WAITS = (
+    "Check mode: alb, api_gateway, mlflow_container, ecs_fargate, sagemaker_access, sagemaker_endpoint are"
+    " planned once the network, the database and the web login exist"
+)
+ENDPOINT_WAITS = (
+    "Check mode: the SageMaker endpoint is planned once MLflow answers at its URL, since the model version"
+    " and its files are read from MLflow."
+)
+
+
+def plan_with_the_login(aws_env, tmp_path, name: str, **extra) -> str:
+    """Check mode on stack NAME, whose web login exists: it must pass, plan the foundation, ask no MLflow and
+    create nothing. The output, on one line."""
     password = f"{name.title()}-login-9"
     secret_arn = stack_login(aws_env, name, "ecs_private", password)
     try:
@@ -142,15 +153,19 @@ def check_mode_waits_for_the_network(aws_env, tmp_path, name: str, **extra) -> s
         output = " ".join((result.stdout + result.stderr).split())
         assert result.returncode == 0, output[-3000:]
         assert "mlflow_stack : Web login kept in Secrets Manager]" in output, output[-3000:]
-        assert (
-            "Check mode: alb, api_gateway, mlflow_container, ecs_fargate, sagemaker_access, sagemaker_endpoint are"
-            " planned once the network, the database and the web login exist"
-        ) in output, output[-3000:]
         assert "Registered model churn" not in output, "the model was looked up with no MLflow to ask"
         assert snapshot(aws_env) == before
         return output
     finally:
         client("secretsmanager", aws_env).delete_secret(SecretId=secret_arn, ForceDeleteWithoutRecovery=True)
+
+
+def check_mode_waits_for_the_network(aws_env, tmp_path, name: str, **extra) -> str:
+    """As plan_with_the_login, and the play says that the target's roles and the components wait for the
+    network, the database and the login."""
+    output = plan_with_the_login(aws_env, tmp_path, name, **extra)
+    assert WAITS in output and ENDPOINT_WAITS not in output, output[-3000:]
+    return output
 
 
 def test_check_mode_after_a_teardown_that_kept_the_data(aws_env, tmp_path):
@@ -159,38 +174,10 @@ def test_check_mode_after_a_teardown_that_kept_the_data(aws_env, tmp_path):
     check_mode_waits_for_the_network(aws_env, tmp_path, "sagemaker-kept")
 
 
-def test_check_mode_with_an_adopted_vpc_before_the_first_run(aws_env, tmp_path):
-    """A VPC of the user's (aws_network_vpc_id and subnets) and the web login exist, the servers' security
-    group not yet: check mode plans the group and the foundation and says the target's roles and the components
-    wait for the network and the login, instead of failing on a group with no ID (it did: NoneType has no len)."""
-    ec2 = client("ec2", aws_env)
-    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{index}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"][
-            "SubnetId"
-        ]
-        for index, zone in enumerate("abab")
-    ]
-    try:
-        output = check_mode_waits_for_the_network(
-            aws_env,
-            tmp_path,
-            "sagemaker-adopted",
-            aws_network_vpc_id=vpc,
-            aws_network_public_subnet_ids=subnets[:2],
-            aws_network_private_subnet_ids=subnets[2:],
-        )
-        assert "aws_network : Take the given VPC and subnets] " in output, output[-3000:]
-        assert re.search(r"Security group of the MLflow hosts \([^]]*\] \**\s*changed", output), output[-3000:]
-    finally:
-        for subnet in subnets:
-            ec2.delete_subnet(SubnetId=subnet)
-        ec2.delete_vpc(VpcId=vpc)
-
-
-# What a first run of the ecs_private stack NAME makes before its target's roles, made by the roles alone
-# (entry main, or absent for all of it): the artifact bucket, the network and, unless no_db, the database (gp2:
-# moto leaves StorageThroughput out of gp3 instances, which rds_instance reads).
+# What a first run of the ecs_private stack NAME on the adopted VPC (network.json: aws_network_vpc_id and the
+# subnets) makes before its target's roles, made by the roles alone, one STEP at a time: the servers' security
+# group (aws_network), then the database (gp2: moto leaves StorageThroughput out of gp3 instances, which
+# rds_instance reads); absent removes both and leaves the VPC.
 FOUNDATION = """
 - hosts: localhost
   connection: local
@@ -200,11 +187,10 @@ FOUNDATION = """
   tasks:
     - ansible.builtin.include_role: {name: mlops.mlflow_aws.rds_backend, tasks_from: absent}
       vars: {rds_backend_identifier: "{{ name }}", rds_backend_purge: true}
-      when: entry == 'absent' and not no_db | bool
-    - ansible.builtin.include_role: {name: mlops.mlflow_aws.s3_artifacts}
-      vars: {s3_artifacts_bucket: "{{ bucket }}"}
-      when: entry == 'main'
-    - ansible.builtin.include_role: {name: mlops.mlflow_aws.aws_network, tasks_from: "{{ entry }}"}
+      when: step == 'absent'
+    - ansible.builtin.include_role:
+        name: mlops.mlflow_aws.aws_network
+        tasks_from: "{{ 'absent' if step == 'absent' else 'main' }}"
       vars:
         aws_network_name: "{{ name }}"
         aws_network_endpoints: [ecr.api, ecr.dkr, s3, secretsmanager, logs]
@@ -215,59 +201,48 @@ FOUNDATION = """
         rds_backend_vpc_id: "{{ aws_network_resources.vpc_id }}"
         rds_backend_subnet_ids: "{{ aws_network_resources.private_subnet_ids }}"
         rds_backend_allowed_security_groups: ["{{ aws_network_resources.host_security_group_id }}"]
-      when: entry == 'main' and not no_db | bool
-    - ansible.builtin.include_role: {name: mlops.mlflow_aws.s3_artifacts}
-      vars: {s3_artifacts_bucket: "{{ bucket }}", s3_artifacts_state: absent, s3_artifacts_purge: true}
-      when: entry == 'absent'
+      when: step == 'database'
 """
 
 
-@pytest.mark.parametrize("database", [False, True], ids=["no database", "database"])
-def test_check_mode_on_a_first_run_that_stopped_after_the_network(aws_env, tmp_path, database):
-    """A first run stopped after the network and the web login, before (no database) or after the database:
-    check mode passes and creates nothing. Without the database the target's roles and the components wait for
-    it (they would need its secret's ARN: they failed on it). With it, the foundation, the target's roles and
-    the access are planned and the endpoint waits for MLflow to answer, since its model version is read from
-    MLflow: no server is asked."""
-    name = "sagemaker-db" if database else "sagemaker-nodb"
-    password = f"{name.title()}-login-9"
+def test_check_mode_on_an_adopted_vpc_step_by_step(aws_env, tmp_path):
+    """Check mode passes and creates nothing at each point a first run on a VPC of the user's (aws_network_vpc_id
+    and subnets) with the web login can stop at:
+    - before the servers' security group exists, it plans the group and the foundation and says the target's
+      roles and the components wait (it failed on the group's None ID: NoneType has no len);
+    - with the group but no database, they still wait (they need the database's secret: mlflow_container failed);
+    - with the database too, it plans the target's roles and the access, and says the endpoint waits for MLflow
+      to answer, since its model version is read from MLflow: no server is asked."""
+    name = "sagemaker-adopted"
+    vpc, subnets = vpc_with_subnets(aws_env, "abab")
+    network = {"aws_network_vpc_id": vpc, "aws_network_public_subnet_ids": subnets[:2]}
+    network["aws_network_private_subnet_ids"] = subnets[2:]
+    (tmp_path / "network.json").write_text(json.dumps(network))
     (tmp_path / "foundation.yml").write_text(FOUNDATION)
     command = ["ansible-playbook", "-i", "localhost,", str(tmp_path / "foundation.yml"), "-e", f"name={name}"]
-    command += ["-e", f"no_db={not database}", "-e", f"bucket=mlflow-{name}"]
-    made = run([*command, "-e", "entry=main"], aws_env)
-    assert made.returncode == 0, made.stdout[-3000:]
-    secret_arn = stack_login(aws_env, name, "ecs_private", password)
+    command += ["-e", f"@{tmp_path / 'network.json'}"]
+    database = "rds_backend : Security group admitting the database port from the allowed groups only]"
+    planned = ("ecs_fargate : Cluster, task definition and service]", "sagemaker_access : Execution")
     try:
-        before = snapshot(aws_env)
-        variables = {
-            **GOOD,
-            "mlflow_stack_name": name,
-            "s3_artifacts_bucket": f"mlflow-{name}",
-            "mlflow_stack_web_password": password,
-            "rds_backend_storage_type": "gp2",
-        }
-        result = playbook("sagemaker_deploy.yml", variables, aws_env, tmp_path, "--check")
-        output = " ".join((result.stdout + result.stderr).split())
-        assert result.returncode == 0, output[-3000:]
-        waits = (
-            "Check mode: alb, api_gateway, mlflow_container, ecs_fargate, sagemaker_access, sagemaker_endpoint are"
-            " planned once the network, the database and the web login exist"
-        )
-        endpoint_waits = (
-            "Check mode: the SageMaker endpoint is planned once MLflow answers at its URL, since the model version"
-            " and its files are read from MLflow."
-        )
-        planned = ("ecs_fargate : Cluster, task definition and service]", "sagemaker_access : Execution role")
-        assert "rds_backend : " in output, output[-3000:]
-        if database:
-            assert waits not in output and endpoint_waits in output, output[-3000:]
-            assert all(task in output for task in planned), output[-3000:]
-        else:
-            assert waits in output and endpoint_waits not in output, output[-3000:]
-            assert not any(task in output for task in planned), output[-3000:]
-        assert "Registered model churn" not in output, "the model was looked up with no MLflow to ask"
-        assert snapshot(aws_env) == before
+        output = check_mode_waits_for_the_network(aws_env, tmp_path, name, **network)
+        assert "aws_network : Take the given VPC and subnets] " in output, output[-3000:]
+        assert re.search(r"Security group of the MLflow hosts \([^]]*\] \**\s*changed", output), output[-3000:]
+        assert database not in output, output[-3000:]
+
+        made = run([*command, "-e", "step=network"], aws_env)
+        assert made.returncode == 0, made.stdout[-3000:]
+        output = check_mode_waits_for_the_network(aws_env, tmp_path, name, rds_backend_storage_type="gp2", **network)
+        assert database in output and not any(task in output for task in planned), output[-3000:]
+
+        made = run([*command, "-e", "step=database"], aws_env)
+        assert made.returncode == 0, made.stdout[-3000:]
+        output = plan_with_the_login(aws_env, tmp_path, name, rds_backend_storage_type="gp2", **network)
+        assert WAITS not in output and ENDPOINT_WAITS in output, output[-3000:]
+        assert all(task in output for task in planned), output[-3000:]
     finally:
-        client("secretsmanager", aws_env).delete_secret(SecretId=secret_arn, ForceDeleteWithoutRecovery=True)
-        removed = run([*command, "-e", "entry=absent"], aws_env)
+        removed = run([*command, "-e", "step=absent"], aws_env)
+        ec2 = client("ec2", aws_env)
+        for subnet in subnets:
+            ec2.delete_subnet(SubnetId=subnet)
+        ec2.delete_vpc(VpcId=vpc)
         assert removed.returncode == 0, removed.stdout[-3000:]
