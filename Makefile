@@ -24,7 +24,7 @@ export PY_COLORS := 0
 export ANSIBLE_FORCE_COLOR := 0
 
 # Packages the harness itself needs on a Debian controller.
-SYSTEM_PACKAGES ?= docker.io debootstrap shellcheck curl postgresql wrk haproxy nginx-light libnginx-mod-http-lua
+SYSTEM_PACKAGES ?= docker.io debootstrap shellcheck curl postgresql haproxy nginx-light libnginx-mod-http-lua
 
 .PHONY: help setup venv system-packages lint yamllint ansible-lint ruff sanity unit molecule \
 	integration integration-molecule test infra infra-stop images wheelhouse clean demo

@@ -196,7 +196,7 @@ def test_postgresql_restart_under_load_loses_no_acknowledged_write(server, aws_e
 
 def test_mlflow_killed_under_load_loses_no_acknowledged_write(server, aws_env):
     # 50 s to come back: the container exits within a second, restarts and starts MLflow while 32
-    # clients retry without pause (about 12 s on an idle 2-core machine; CI's busy cores need more).
+    # clients retry with back-off (about 12 s on an idle 2-core machine, 14 s beside four CPU hogs).
     figures = load(server, f"docker exec {NAME} sh -c {shlex.quote(KILL_SERVER)}", aws_env, seconds=60)
     wait_healthy()
     assert figures["lost_acknowledged_writes"] == 0
