@@ -3,12 +3,13 @@
 N clients (default 64) log metrics to their own runs through nginx + basic auth for T minutes
 (default 5). Each client is a thread with one keep-alive connection and one run, logging one metric
 per request with an increasing step, so each answer belongs to a known step. A client whose request
-fails (refused, reset, timed out, or a 5xx) tries again after a pause that doubles from 0.1 s to 1 s,
-as MLflow's own client backs off: clients retrying in a busy loop through an outage take the cores
-from the server that is coming back (wrk did: millions of refused writes while a killed container
-restarted). Afterwards every run is read back through the MLflow REST API and each acknowledged
-step (HTTP 200) must be stored. Prints requests/s, p50/p99, errors by status, lost writes, and the
-most database connections seen (with --pg-uri-file).
+fails (refused, reset, timed out, a 5xx, 408 or 429) tries again after a pause that doubles from
+0.1 s to 1 s (MLflow's own client backs off too, from 4 s up): clients retrying in a busy loop
+through an outage take the cores from the server that is coming back (wrk did: hundreds of
+thousands of refused writes while a killed container restarted). Afterwards every run is read back
+through the MLflow REST API and each acknowledged step (HTTP 200) must be stored. Prints
+requests/s, p50/p99, errors by status, lost writes, and the most database connections seen (with
+--pg-uri-file).
 
   python bench/load.py --url http://127.0.0.11 --user mlflow --password-file F [--clients 64 --minutes 5]
   python bench/load.py ... --seconds 30 --disrupt-at 10 --disrupt-cmd "tests/local/postgresql.sh restart"
@@ -37,6 +38,7 @@ from collections import Counter
 from pathlib import Path
 
 FIRST_PAUSE, LONGEST_PAUSE = 0.1, 1.0  # seconds between a failed request and the next one
+RETRIED = {408, 429}  # besides 5xx, the answers after which a client waits (as MLflow's client does)
 
 
 class Api:
@@ -85,7 +87,8 @@ class Api:
 class Client(threading.Thread):
     """One connection and one run until `deadline`: logs steps 1, 2, 3, ... and records each
     acknowledged step, the second it was acknowledged in, answers by status, socket errors by
-    phase (connect, write, read, timeout, as wrk counted them) and every answer's latency."""
+    phase (connect, write, read, timeout, as wrk counted them) and every answer's latency. A request
+    in flight at the deadline is finished (each socket operation has `timeout` seconds)."""
 
     def __init__(self, api: Api, run_id: str, deadline: float, timeout: float) -> None:
         super().__init__(daemon=True)
@@ -135,8 +138,8 @@ class Client(threading.Thread):
             if response.will_close:
                 self.close()
             return response.status
-        except TimeoutError:
-            self.errors["timeout"] += 1
+        except TimeoutError:  # no answer in time; a connection that timed out counts as a connect error
+            self.errors["timeout" if phase != "connect" else "connect"] += 1
         except (OSError, http.client.HTTPException):
             self.errors[phase] += 1
         self.close()
@@ -159,7 +162,7 @@ class Client(threading.Thread):
                 continue
             if status is not None:
                 self.statuses[str(status)] += 1
-            if status is None or status >= 500:
+            if status is None or status in RETRIED or status >= 500:
                 pause = min(max(pause * 2, FIRST_PAUSE), LONGEST_PAUSE)
                 time.sleep(max(0.0, min(pause, self.deadline - time.monotonic())))
         self.close()
