@@ -85,14 +85,14 @@ class Api:
 
 
 class Client(threading.Thread):
-    """One connection and one run until `deadline`: logs steps 1, 2, 3, ... and records each
+    """One connection and one run until `stop` is set: logs steps 1, 2, 3, ... and records each
     acknowledged step, the second it was acknowledged in, answers by status, socket errors by
     phase (connect, write, read, timeout, as wrk counted them) and every answer's latency. A request
-    in flight at the deadline is finished (each socket operation has `timeout` seconds)."""
+    in flight when `stop` is set is finished (each socket operation has `timeout` seconds)."""
 
-    def __init__(self, api: Api, run_id: str, deadline: float, timeout: float) -> None:
+    def __init__(self, api: Api, run_id: str, stop: threading.Event, timeout: float) -> None:
         super().__init__(daemon=True)
-        self.api, self.run_id, self.deadline, self.timeout = api, run_id, deadline, timeout
+        self.api, self.run_id, self.stop, self.timeout = api, run_id, stop, timeout
         parts = urllib.parse.urlsplit(api.url)
         self.https = parts.scheme == "https"
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or (443 if self.https else 80)
@@ -152,7 +152,7 @@ class Client(threading.Thread):
 
     def run(self) -> None:
         step, pause = 0, 0.0
-        while time.monotonic() < self.deadline:
+        while not self.stop.is_set():
             step += 1
             status = self.send(step)
             if status == 200:
@@ -164,7 +164,7 @@ class Client(threading.Thread):
                 self.statuses[str(status)] += 1
             if status is None or status in RETRIED or status >= 500:
                 pause = min(max(pause * 2, FIRST_PAUSE), LONGEST_PAUSE)
-                time.sleep(max(0.0, min(pause, self.deadline - time.monotonic())))
+                self.stop.wait(pause)
         self.close()
 
 
@@ -246,6 +246,9 @@ def main() -> int:  # noqa: PLR0915 - one linear procedure
     parser.add_argument("--disrupt-at", type=float, action="append", default=[])
     parser.add_argument("--disrupt-cmd", action="append", default=[])
     parser.add_argument("--pg-uri-file", help="file holding the database URI, to sample its connections")
+    parser.add_argument(
+        "--stop-file", help="end the load early once this file exists (a test ends it when the server is back)"
+    )
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--insecure", action="store_true", help="do not verify the server's certificate")
     args = parser.parse_args()
@@ -269,9 +272,13 @@ def main() -> int:  # noqa: PLR0915 - one linear procedure
     spans: list[tuple[float, float]] = []
     timers = [disrupt(at, cmd, events, spans) for at, cmd in zip(args.disrupt_at, args.disrupt_cmd, strict=True)]
     began = time.monotonic()
-    clients = [Client(api, run_id, began + duration, args.timeout) for run_id in runs]
+    stop = threading.Event()
+    clients = [Client(api, run_id, stop, args.timeout) for run_id in runs]
     for client in clients:
         client.start()
+    while not stop.wait(0.5):
+        if time.monotonic() - began >= duration or (args.stop_file and Path(args.stop_file).exists()):
+            stop.set()
     for client in clients:
         client.join()
     seconds = time.monotonic() - began

@@ -65,9 +65,12 @@ def server():
 
 
 def client(httpd: ThreadingHTTPServer, seconds: float) -> load.Client:
+    """A client that stops after `seconds`."""
     host, port = httpd.server_address[:2]
     api = load.Api(f"http://{host}:{port}", "load", "secret")
-    return load.Client(api, "run-1", time.monotonic() + seconds, timeout=5)
+    stop = threading.Event()
+    threading.Timer(seconds, stop.set).start()
+    return load.Client(api, "run-1", stop, timeout=5)
 
 
 def test_a_client_keeps_one_connection_and_records_each_acknowledged_step(server):
